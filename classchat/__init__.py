@@ -1,0 +1,10 @@
+"""classchat: a small data warehouse for the chat of online classes.
+
+This package is the thin command layer: `config` owns paths and settings,
+`pipeline` runs the stages (ingest -> dbt build -> checks) under one lock,
+`cli` is the `classchat` entry point, and `demo` writes generated courses.
+The stages themselves live in the top-level folders `ingest/`,
+`dbt_project/`, `expectations/` and `reports/`.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,83 @@
+"""Where classchat's files live, and the environment every stage runs in.
+
+One place for paths: the data directory comes from `--data-dir`, else the
+environment variable `CLASSCHAT_DATA_DIR`, else `./data`. The same variable is
+read by dbt's profiles.yml, so a hand-run `dbt build` lands in the same
+warehouse. `offline_environment()` turns off every usage-statistics channel
+(dbt, Great Expectations, Streamlit) before any of them is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+DATA_DIR_ENV = "CLASSCHAT_DATA_DIR"
+WAREHOUSE_ENV = "CLASSCHAT_WAREHOUSE"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders and files of one data directory (see DESIGN.md, "Data flow")."""
+
+    data_dir: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def lake(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def lake_messages(self) -> Path:
+        return self.lake / "messages"
+
+    @property
+    def lake_rejects(self) -> Path:
+        return self.lake / "rejects"
+
+    @property
+    def files_manifest(self) -> Path:
+        return self.lake / "files.parquet"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def quality(self) -> Path:
+        return self.data_dir / "quality"
+
+    @property
+    def lock(self) -> Path:
+        return self.data_dir / ".classchat.lock"
+
+
+def resolve_data_dir(arg: str | os.PathLike | None = None) -> Path:
+    """The data directory: the argument, else $CLASSCHAT_DATA_DIR, else ./data (absolute)."""
+    value = arg or os.environ.get(DATA_DIR_ENV) or "data"
+    return Path(value).expanduser().resolve()
+
+
+def get_paths(arg: str | os.PathLike | None = None) -> Paths:
+    return Paths(resolve_data_dir(arg))
+
+
+def offline_environment(data_dir: Path) -> None:
+    """Point every stage at `data_dir` and switch off all usage statistics.
+
+    Called before dbt, Great Expectations or Streamlit is imported or started,
+    so that nothing phones home (DESIGN.md invariant "No network at run time").
+    """
+    os.environ[DATA_DIR_ENV] = str(data_dir)
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    os.environ.setdefault("STREAMLIT_SERVER_HEADLESS", "true")

@@ -1,0 +1,50 @@
+with files as (
+
+    select * from {{ ref('stg_lake__files') }}
+    where status = 'landed'
+
+),
+
+messages as (
+
+    select * from {{ ref('int_messages_classified') }}
+
+),
+
+per_session as (
+
+    select
+        session_id,
+        min(sent_at) as started_at,
+        max(sent_at) as ended_at,
+        count(*) as n_messages,
+        count(distinct user_id) as n_participants,
+        count(*) filter (where is_question) as n_questions,
+    from messages
+    group by session_id
+
+),
+
+final as (
+
+    select
+        files.session_id,
+        files.course_id,
+        cast(per_session.started_at as date) as session_date,
+        files.title,
+        files.layout as source_format,
+        per_session.started_at,
+        per_session.ended_at,
+        date_diff('second', per_session.started_at, per_session.ended_at) / 60.0 as duration_minutes,
+        per_session.n_messages,
+        per_session.n_participants,
+        per_session.n_questions,
+        files.source_file,
+        files.encoding as source_encoding,
+    from files
+    inner join per_session
+        on files.session_id = per_session.session_id
+
+)
+
+select * from final

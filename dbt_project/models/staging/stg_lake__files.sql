@@ -1,0 +1,35 @@
+with files as (
+
+    select * from {{ source('lake', 'files') }}
+
+),
+
+renamed as (
+
+    select
+        source_file,
+        course_id,
+        session_id,
+        sha256,
+        size_bytes,
+        parser_version,
+        layout,
+        encoding,
+        status,
+        reason,
+        session_date,
+        title,
+        n_lines,
+        n_header_lines,
+        n_continuation_lines,
+        n_blank_lines,
+        n_rejected_lines,
+        n_messages,
+        started_at,
+        ended_at,
+        ingested_at,
+    from files
+
+)
+
+select * from renamed

@@ -1,0 +1,285 @@
+"""Landing: scan `raw/`, parse what is new or changed, and commit it to the Parquet lake atomically.
+
+Owns the lake's files and their bookkeeping. Each landed export becomes one
+Parquet file of messages and one of rejected lines, named by the export's
+sha256 and the parser version, under `lake/{messages,rejects}/course_id=<c>/`.
+`lake/files.parquet` (the manifest, one row per raw file with its status,
+encoding, layout and line counts) is the commit point: it is replaced in one
+atomic rename after every data file is in place, and the warehouse reads only
+data files the manifest names. A crash before that rename leaves the previous
+lake in force; files no manifest names are removed after the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from classchat.config import Paths
+from ingest.decode import UnreadableFile, decode_bytes
+from ingest.layouts import get_layout
+from ingest.parse import PARSER_VERSION, FileText, parse_batch
+
+BATCH_CHARS = 64_000_000  # decoded text parsed in one Polars pass; bounds memory
+EXPORT_SUFFIXES = {".txt"}
+
+MANIFEST_SCHEMA = {
+    "source_file": pl.String,
+    "course_id": pl.String,
+    "session_id": pl.String,
+    "sha256": pl.String,
+    "size_bytes": pl.Int64,
+    "parser_version": pl.Int32,
+    "layout": pl.String,
+    "encoding": pl.String,
+    "status": pl.String,  # landed | duplicate | failed | needs_date
+    "reason": pl.String,
+    "session_date": pl.Date,
+    "title": pl.String,
+    "n_lines": pl.Int64,
+    "n_header_lines": pl.Int64,
+    "n_continuation_lines": pl.Int64,
+    "n_blank_lines": pl.Int64,
+    "n_rejected_lines": pl.Int64,
+    "n_messages": pl.Int64,
+    "started_at": pl.Datetime("us"),
+    "ended_at": pl.Datetime("us"),
+    "messages_path": pl.String,
+    "rejects_path": pl.String,
+    "ingested_at": pl.Datetime("us"),
+}
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)|GMT(\d{4})(\d{2})(\d{2})")
+_SLUG_AFTER_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ _]\d{2}\.\d{2}\.\d{2})?[ _-]*")
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, for the command line and the tests."""
+
+    landed: list[dict] = field(default_factory=list)  # manifest rows written this run
+    n_unchanged: int = 0
+    n_missing: int = 0  # manifest rows whose raw file is gone; their sessions stay
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[dict]:
+        return [row for row in self.landed if row["status"] in ("failed", "needs_date")]
+
+    def summary_lines(self) -> list[str]:
+        new = [r for r in self.landed if r["status"] == "landed"]
+        lines = [
+            f"ingest: {len(new)} file(s) landed ({sum(r['n_messages'] or 0 for r in new)} messages, "
+            f"{sum(r['n_rejected_lines'] or 0 for r in new)} rejected lines), "
+            f"{self.n_unchanged} unchanged, {len(self.problems)} not landed, in {self.seconds:.1f} s"
+        ]
+        if self.n_missing:
+            lines.append(f"  {self.n_missing} landed file(s) are no longer in raw/; their sessions are kept")
+        for row in self.landed:
+            if row["status"] == "duplicate":
+                lines.append(f"  skipped {row['source_file']}: {row['reason']}")
+            elif row["status"] in ("failed", "needs_date"):
+                lines.append(f"  NOT LANDED {row['source_file']}: {row['reason']}")
+            elif row["n_rejected_lines"]:
+                lines.append(
+                    f"  {row['source_file']}: {row['n_rejected_lines']} line(s) rejected, see lake/rejects"
+                )
+        return lines
+
+
+def ingest(
+    paths: Paths,
+    *,
+    layout: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    """Land every new or changed export under `paths.raw`; return what happened.
+
+    `layout` forces one layout for all files (the `--format` option).
+    """
+    if layout is not None:
+        get_layout(layout)  # fail early on an unknown name
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    if not paths.raw.is_dir():
+        raise FileNotFoundError(
+            f"no raw folder at {paths.raw}: put chat exports in {paths.raw}/<course>/<YYYY-MM-DD>_<slug>.txt"
+        )
+    old = read_manifest(paths)
+    old_by_path = {row["source_file"]: row for row in old.iter_rows(named=True)}
+    landed_shas = {
+        row["sha256"]: row["source_file"] for row in old_by_path.values() if row["status"] == "landed"
+    }
+    report = IngestReport()
+    keep: dict[str, dict] = {}
+    pending: list[tuple[dict, FileText]] = []
+    pending_chars = 0
+    now = datetime.now().replace(microsecond=0)
+
+    raw_files = sorted(p for p in paths.raw.rglob("*") if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
+    for n, path in enumerate(raw_files, 1):
+        rel = path.relative_to(paths.raw).as_posix()
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        before = old_by_path.get(rel)
+        if before and before["sha256"] == sha and before["parser_version"] == PARSER_VERSION:
+            keep[rel] = before
+            report.n_unchanged += 1
+            continue
+        row = _new_row(rel, sha, len(data), now)
+        if row["course_id"] is None:
+            _fail(row, "failed", f"not in a course folder: move it to raw/<course>/{path.name}")
+        elif sha in landed_shas and landed_shas[sha] != rel:
+            _fail(row, "duplicate", f"same bytes as {landed_shas[sha]}, which is already landed")
+        else:
+            try:
+                decoded = decode_bytes(data)
+            except UnreadableFile as exc:
+                _fail(row, "failed", f"unreadable: {exc}")
+            else:
+                row["encoding"] = decoded.encoding
+                landed_shas.setdefault(sha, rel)
+                pending.append(
+                    (row, FileText(len(pending), decoded.text, row["session_date"], layout))
+                )
+                pending_chars += len(decoded.text)
+        keep[rel] = row
+        report.landed.append(row)
+        if pending_chars >= BATCH_CHARS:
+            _land_batch(paths, pending)
+            say(f"ingest: {n}/{len(raw_files)} files read")
+            pending, pending_chars = [], 0
+    if pending:
+        _land_batch(paths, pending)
+    # an export that disappeared from raw/ keeps its landed session: nothing is lost by a move
+    gone = {rel: row for rel, row in old_by_path.items() if rel not in keep}
+    report.n_missing = len(gone)
+    keep.update(gone)
+
+    manifest = pl.DataFrame(list(keep.values()), schema=MANIFEST_SCHEMA, orient="row")
+    if not manifest.equals(old) or not paths.files_manifest.exists():
+        write_parquet_atomic(manifest.sort("source_file"), paths.files_manifest)
+    _remove_unreferenced(paths, manifest)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def read_manifest(paths: Paths) -> pl.DataFrame:
+    if paths.files_manifest.exists():
+        return pl.read_parquet(paths.files_manifest).cast(MANIFEST_SCHEMA)
+    return pl.DataFrame(schema=MANIFEST_SCHEMA)
+
+
+def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> None:
+    """Write to a temporary file beside `target`, flush it to disk, then rename over `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    frame.write_parquet(tmp, compression="zstd", statistics=True)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+
+
+def date_from_path(rel: str) -> date | None:
+    """The session date in a path below the course folder: `YYYY-MM-DD…` or Zoom's `GMT20240816-…`."""
+    for part in reversed(rel.split("/")[1:]):
+        for m in _DATE_IN_NAME.finditer(part):
+            y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+            try:
+                return date(y, mo, d)
+            except ValueError:
+                continue
+    return None
+
+
+def title_from_path(rel: str) -> str:
+    """A readable title: the file (or its Zoom folder) name without the date, `_` as spaces."""
+    parts = rel.split("/")
+    stem = Path(parts[-1]).stem
+    if stem.lower() in ("meeting_saved_chat", "meeting_saved_new_chat", "chat") and len(parts) > 2:
+        stem = parts[-2]
+    title = _SLUG_AFTER_DATE.sub("", stem).replace("_", " ").strip()
+    return title or stem
+
+
+def _new_row(rel: str, sha: str, size: int, now: datetime) -> dict:
+    parts = rel.split("/")
+    course = parts[0] if len(parts) > 1 else None
+    row = dict.fromkeys(MANIFEST_SCHEMA)
+    row.update(
+        source_file=rel,
+        course_id=course,
+        session_id=rel.rsplit(".", 1)[0],
+        sha256=sha,
+        size_bytes=size,
+        parser_version=PARSER_VERSION,
+        session_date=date_from_path(rel),
+        title=title_from_path(rel),
+        ingested_at=now,
+    )
+    return row
+
+
+def _fail(row: dict, status: str, reason: str) -> None:
+    row["status"], row["reason"] = status, reason
+
+
+def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]]) -> None:
+    """Parse one batch and write each file's messages and rejects; fill in the manifest rows."""
+    batch = parse_batch([ft for _, ft in pending])
+    stats = {r["file_idx"]: r for r in batch.stats.iter_rows(named=True)}
+    messages = batch.messages.partition_by("file_idx", as_dict=True, include_key=False)
+    rejects = batch.rejects.partition_by("file_idx", as_dict=True, include_key=False)
+    for row, ft in pending:
+        st = stats[ft.file_idx]
+        for key in ("layout", "n_lines", "n_header_lines", "n_continuation_lines", "n_blank_lines",
+                    "n_rejected_lines", "n_messages", "started_at", "ended_at"):
+            row[key] = st[key]
+        if st["layout"] is None:
+            _fail(row, "failed", "unknown layout: no line looks like a chat message header "
+                  "(see `classchat ingest --help` for the layouts read)")
+            continue
+        if st["n_undated"]:
+            _fail(row, "needs_date", "no date in the file or its name: rename it to "
+                  "raw/<course>/<YYYY-MM-DD>_<slug>.txt or list it in raw/sessions.csv")
+            continue
+        name = f"{row['sha256'][:16]}-p{PARSER_VERSION}.parquet"
+        part = f"course_id={row['course_id']}"
+        extra = [
+            pl.lit(row["source_file"]).alias("source_file"),
+            pl.lit(row["sha256"]).alias("file_sha256"),
+            pl.lit(row["session_id"]).alias("session_id"),
+        ]
+        frame = messages.get((ft.file_idx,), pl.DataFrame(schema=batch.messages.schema).drop("file_idx"))
+        bad = rejects.get((ft.file_idx,), pl.DataFrame(schema=batch.rejects.schema).drop("file_idx"))
+        row["messages_path"] = f"messages/{part}/{name}"
+        row["rejects_path"] = f"rejects/{part}/{name}"
+        write_parquet_atomic(frame.with_columns(extra), paths.lake / row["messages_path"])
+        write_parquet_atomic(bad.with_columns(extra), paths.lake / row["rejects_path"])
+        row["status"] = "landed"
+
+
+def _remove_unreferenced(paths: Paths, manifest: pl.DataFrame) -> None:
+    """Delete data files (and stray temporaries) that the committed manifest does not name."""
+    referenced = {
+        paths.lake / p
+        for col in ("messages_path", "rejects_path")
+        for p in manifest.get_column(col).drop_nulls().to_list()
+    }
+    for folder in (paths.lake_messages, paths.lake_rejects):
+        if not folder.exists():
+            continue
+        for f in folder.rglob("*"):
+            if f.is_file() and f not in referenced:
+                f.unlink()
+        for d in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
+            if not any(d.iterdir()):
+                d.rmdir()
