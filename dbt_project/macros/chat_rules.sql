@@ -16,12 +16,14 @@
     {#-
         First rule (refined by the analytics work): after removing URLs (a URL's
         '?' is not a question), a message is a question when it holds '?' or
-        '？', ends with a Chinese question particle (吗 呢 么), or opens with an
-        English question word or an inverted auxiliary.
+        '？', ends with a Chinese question particle (吗 呢 么), holds a Chinese
+        question word that is rarely anything else (为什么 为啥 怎么 如何 是否),
+        or opens with an English question word or an inverted auxiliary.
     -#}
     (
         regexp_matches({{ strip_urls(body) }}, '[?？]')
         or regexp_matches(trim({{ strip_urls(body) }}), '(吗|呢|么)[。.!！~～]*$')
+        or regexp_matches({{ strip_urls(body) }}, '为什么|为啥|怎么|如何|是否')
         or regexp_matches(
             lower(trim({{ strip_urls(body) }})),
             '^(what|why|how|when|where|which|who|whom|whose|can|could|should|would|will|is|are|does|do|did)\s'

@@ -1,0 +1,38 @@
+import codecs
+
+import pytest
+
+from ingest.decode import UnreadableFile, decode_bytes
+
+TEXT = "10:05:42\t  滑车 : relu 的输出始终大于等于0，是否也有 偏置现象？\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (TEXT.encode("utf-8"), "utf-8"),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig"),
+        (TEXT.encode("utf-16"), "utf-16"),  # with BOM
+        (TEXT.encode("utf-16-le"), "utf-16-le"),  # no BOM
+        (TEXT.encode("gb18030"), "gb18030"),
+        (TEXT.encode("gbk"), "gb18030"),
+    ],
+)
+def test_decodes_every_supported_encoding_to_the_same_text(data, encoding):
+    decoded = decode_bytes(data)
+    assert decoded.text == TEXT
+    assert decoded.encoding == encoding
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \n\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"hello \x80 world \xff\n", "GB18030"),
+    ],
+)
+def test_refuses_what_is_not_text_with_a_reason(data, reason):
+    with pytest.raises(UnreadableFile, match=reason):
+        decode_bytes(data)

@@ -1,0 +1,129 @@
+import os
+
+import polars as pl
+import pytest
+from helpers import add_export, copy_fixture
+
+from ingest import ingest
+from ingest.land import date_from_path, read_manifest, title_from_path
+
+
+def _messages(paths):
+    return pl.read_parquet(paths.lake_messages / "*/*.parquet", hive_partitioning=True)
+
+
+def test_lands_messages_rejects_and_manifest(paths):
+    copy_fixture(paths, "dl101", "plain/2024-05-06_intro_lecture.txt")
+    copy_fixture(paths, "dl101", "plain/2024-05-07_night.txt")
+    report = ingest(paths)
+    assert [r["status"] for r in report.landed] == ["landed", "landed"]
+    manifest = read_manifest(paths).sort("source_file")
+    assert manifest["n_messages"].to_list() == [11, 4]
+    assert manifest["n_rejected_lines"].to_list() == [0, 1]
+    assert manifest["encoding"].to_list() == ["utf-8", "utf-8"]
+    assert manifest["session_id"].to_list() == ["dl101/2024-05-06_intro_lecture", "dl101/2024-05-07_night"]
+    assert manifest["title"].to_list() == ["intro lecture", "night"]
+    counts = manifest.select(
+        (pl.col("n_header_lines") + pl.col("n_continuation_lines") + pl.col("n_blank_lines")
+         + pl.col("n_rejected_lines") == pl.col("n_lines")).all()
+    ).item()
+    assert counts
+    msgs = _messages(paths)
+    assert msgs.height == 15
+    assert set(msgs["course_id"]) == {"dl101"}
+    rejects = pl.read_parquet(paths.lake_rejects / "*/*.parquet")
+    assert rejects.select("source_file", "line_no", "raw_text").rows() == [
+        ("dl101/2024-05-07_night.txt", 1, "exported by a tool")
+    ]
+
+
+def test_second_ingest_of_the_same_bytes_changes_nothing(paths):
+    copy_fixture(paths, "dl101", "plain/2024-05-06_intro_lecture.txt")
+    ingest(paths)
+    before = {p: p.stat().st_mtime_ns for p in paths.lake.rglob("*.parquet")}
+    report = ingest(paths)
+    assert report.landed == [] and report.n_unchanged == 1
+    assert {p: p.stat().st_mtime_ns for p in paths.lake.rglob("*.parquet")} == before
+
+
+def test_longer_re_export_replaces_its_session(paths):
+    path = add_export(paths, "c1", "2024-01-01_x.txt", "10:00:00\t  a : one\n")
+    ingest(paths)
+    path.write_text("10:00:00\t  a : one\n10:01:00\t  b : two\n", encoding="utf-8")
+    ingest(paths)
+    msgs = _messages(paths)
+    assert msgs["body"].to_list() == ["one", "two"]  # replaced, not added to
+    assert len(list(paths.lake_messages.rglob("*.parquet"))) == 1
+
+
+def test_same_bytes_at_another_path_are_skipped_as_duplicate(paths):
+    copy_fixture(paths, "c1", "plain/2024-05-06_intro_lecture.txt")
+    copy_fixture(paths, "c1", "plain/2024-05-06_intro_lecture.txt", name="2024-05-06_z_copy.txt")
+    report = ingest(paths)
+    statuses = {r["source_file"]: (r["status"], r["reason"]) for r in report.landed}
+    assert statuses["c1/2024-05-06_z_copy.txt"] == ("duplicate", "same bytes as c1/2024-05-06_intro_lecture.txt, which is already landed")
+    assert _messages(paths).height == 11
+
+
+def test_bad_files_are_recorded_and_the_others_still_land(paths):
+    copy_fixture(paths, "c1", "plain/2024-05-06_intro_lecture.txt")
+    add_export(paths, "c1", "2024-05-08_binary.txt", b"\x89PNG\x00\x00\x01\x02")
+    add_export(paths, "c1", "2024-05-09_empty.txt", b"")
+    add_export(paths, "c1", "2024-05-10_notes.txt", "agenda\n- intro\n")
+    add_export(paths, "c1", "undated.txt", "10:00:00\t  a : x\n")
+    add_export(paths, "", "2024-05-11_loose.txt", "10:00:00\t  a : x\n")
+    report = ingest(paths)
+    reasons = {r["source_file"]: (r["status"], r["reason"]) for r in report.problems}
+    assert reasons["c1/2024-05-08_binary.txt"][0] == "failed" and "binary" in reasons["c1/2024-05-08_binary.txt"][1]
+    assert "empty" in reasons["c1/2024-05-09_empty.txt"][1]
+    assert "unknown layout" in reasons["c1/2024-05-10_notes.txt"][1]
+    assert reasons["c1/undated.txt"][0] == "needs_date" and "sessions.csv" in reasons["c1/undated.txt"][1]
+    assert "course folder" in reasons["2024-05-11_loose.txt"][1]
+    assert any("NOT LANDED c1/undated.txt" in line for line in report.summary_lines())
+    assert read_manifest(paths).height == 6
+    assert _messages(paths).height == 11
+
+
+def test_a_crash_before_the_manifest_commit_leaves_the_previous_lake(paths, monkeypatch):
+    path = add_export(paths, "c1", "2024-01-01_x.txt", "10:00:00\t  a : one\n")
+    ingest(paths)
+    manifest_before = paths.files_manifest.read_bytes()
+    path.write_text("10:00:00\t  a : one\n10:01:00\t  b : two\n", encoding="utf-8")
+    real_replace = os.replace
+
+    def crash_on_manifest(src, dst):
+        if str(dst).endswith("files.parquet"):
+            raise KeyboardInterrupt("power cut")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(paths)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert paths.files_manifest.read_bytes() == manifest_before
+    # the new data file exists but the committed manifest does not name it
+    current = read_manifest(paths).row(0, named=True)
+    assert pl.read_parquet(paths.lake / current["messages_path"])["body"].to_list() == ["one"]
+    ingest(paths)  # the next run completes the change and removes the leftovers
+    assert _messages(paths)["body"].to_list() == ["one", "two"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "expected"),
+    [
+        ("c/2020-03-14_lecture.txt", "2020-03-14"),
+        ("c/2024-08-16 10.00.00 Weekly Seminar/meeting_saved_chat.txt", "2024-08-16"),
+        ("c/GMT20240816-150000_Recording.txt", "2024-08-16"),
+        ("c/lecture.txt", None),
+        ("c/2024-13-45_bad.txt", None),
+    ],
+)
+def test_date_from_path(rel, expected):
+    got = date_from_path(rel)
+    assert (got.isoformat() if got else None) == expected
+
+
+def test_title_from_path():
+    assert title_from_path("c/2024-05-06_intro_lecture.txt") == "intro lecture"
+    assert title_from_path("c/2024-08-16 10.00.00 Weekly Seminar/meeting_saved_chat.txt") == "Weekly Seminar"
+    assert title_from_path("c/2024-05-06.txt") == "2024-05-06"

@@ -1,0 +1,79 @@
+from datetime import date, datetime
+
+from helpers import FIXTURES
+
+from ingest.parse import FileText, parse_batch
+
+
+def _parse(text: str, day=date(2024, 5, 6), layout=None):
+    return parse_batch([FileText(0, text, day, layout)])
+
+
+def test_plain_fixture_gives_every_message_with_exact_bodies():
+    text = (FIXTURES / "plain/2024-05-06_intro_lecture.txt").read_text(encoding="utf-8")
+    batch = _parse(text)
+    m = batch.messages
+    assert m.height == 11
+    assert m["seq"].to_list() == list(range(1, 12))
+    assert m["sender_name"].unique().len() == 6
+    row = m.filter(m["seq"] == 8).row(0, named=True)
+    assert row["sender_name"] == "Tom Baker"
+    assert row["body"] == "the formula is y = a : b"  # only the first ' : ' separates the sender
+    multi = m.filter(m["sender_name"] == "晶品 王").row(0, named=True)
+    assert multi["body"] == "第一行\n第二行接着写"
+    assert multi["n_lines"] == 3  # header, continuation, trailing blank line
+    assert multi["source_line"] == 9
+    assert m["sent_at"][0] == datetime(2024, 5, 6, 9, 58, 1)
+    assert batch.rejects.height == 0
+    stats = batch.stats.row(0, named=True)
+    assert stats["layout"] == "plain"
+    assert (stats["n_lines"], stats["n_header_lines"], stats["n_continuation_lines"], stats["n_blank_lines"]) == (
+        13, 11, 1, 1,
+    )
+
+
+def test_text_before_the_first_header_is_rejected_with_its_line_number():
+    text = (FIXTURES / "plain/2024-05-07_night.txt").read_text(encoding="utf-8")
+    batch = _parse(text, date(2024, 5, 7))
+    assert batch.rejects.rows(named=True) == [
+        {"file_idx": 0, "line_no": 1, "raw_text": "exported by a tool", "reason": "text before the first message header"}
+    ]
+    assert batch.messages.height == 4
+
+
+def test_clock_going_back_past_midnight_rolls_over_to_the_next_day():
+    text = (FIXTURES / "plain/2024-05-07_night.txt").read_text(encoding="utf-8")
+    sent = _parse(text, date(2024, 5, 7)).messages["sent_at"].to_list()
+    assert sent == [
+        datetime(2024, 5, 7, 23, 50), datetime(2024, 5, 7, 23, 58, 10),
+        datetime(2024, 5, 8, 0, 3), datetime(2024, 5, 8, 0, 4, 30),
+    ]
+
+
+def test_small_backward_steps_are_not_a_new_day():
+    batch = _parse("10:00:05\t  a : x\n10:00:01\t  b : y\n")
+    assert [d.day for d in batch.messages["sent_at"]] == [6, 6]
+
+
+def test_crlf_and_lone_cr():
+    batch = _parse("10:00:05\t  a : one\r\n10:00:06\t  b : two\rlines\r\n")
+    assert batch.messages["body"].to_list() == ["one", "two\nlines"]
+
+
+def test_file_with_no_header_has_no_layout_and_no_messages():
+    batch = _parse("just some notes\nnothing like a chat\n")
+    assert batch.stats.row(0, named=True)["layout"] is None
+    assert batch.messages.height == 0
+
+
+def test_files_in_one_batch_are_kept_apart():
+    a = "10:00:00\t  a : first\n"
+    b = "11:00:00\t  b : second\ncontinued\n"
+    batch = parse_batch([FileText(0, a, date(2024, 1, 1)), FileText(1, b, date(2024, 1, 2))])
+    rows = batch.messages.select("file_idx", "seq", "body").rows()
+    assert rows == [(0, 1, "first"), (1, 1, "second\ncontinued")]
+
+
+def test_undated_file_parses_but_has_no_timestamps():
+    batch = _parse("10:00:00\t  a : x\n", day=None)
+    assert batch.stats.row(0, named=True)["n_undated"] == 1
