@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +26,7 @@ from classchat.config import Paths
 from ingest.decode import UnreadableFile, decode_bytes
 from ingest.layouts import get_layout
 from ingest.parse import PARSER_VERSION, FileText, parse_batch
+from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
 
 BATCH_CHARS = 64_000_000  # decoded text parsed in one Polars pass; bounds memory
 EXPORT_SUFFIXES = {".txt"}
@@ -42,8 +42,12 @@ MANIFEST_SCHEMA = {
     "encoding": pl.String,
     "status": pl.String,  # landed | duplicate | failed | needs_date
     "reason": pl.String,
+    "meta_fingerprint": pl.String,  # of the raw/sessions.csv row that applies
     "session_date": pl.Date,
     "title": pl.String,
+    "timezone": pl.String,
+    "instructor": pl.String,
+    "recording_start": pl.Datetime("us"),
     "n_lines": pl.Int64,
     "n_header_lines": pl.Int64,
     "n_continuation_lines": pl.Int64,
@@ -57,8 +61,6 @@ MANIFEST_SCHEMA = {
     "ingested_at": pl.Datetime("us"),
 }
 
-_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)|GMT(\d{4})(\d{2})(\d{2})")
-_SLUG_AFTER_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ _]\d{2}\.\d{2}\.\d{2})?[ _-]*")
 
 
 @dataclass
@@ -113,6 +115,10 @@ def ingest(
         raise FileNotFoundError(
             f"no raw folder at {paths.raw}: put chat exports in {paths.raw}/<course>/<YYYY-MM-DD>_<slug>.txt"
         )
+    try:
+        sessions_csv = read_sessions_csv(paths.raw)
+    except SessionsCsvError as exc:
+        raise ValueError(str(exc)) from None
     old = read_manifest(paths)
     old_by_path = {row["source_file"]: row for row in old.iter_rows(named=True)}
     landed_shas = {
@@ -129,12 +135,19 @@ def ingest(
         rel = path.relative_to(paths.raw).as_posix()
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
+        meta = session_meta(rel, sessions_csv.get(rel))
         before = old_by_path.get(rel)
-        if before and before["sha256"] == sha and before["parser_version"] == PARSER_VERSION:
+        if (
+            before
+            and before["sha256"] == sha
+            and before["parser_version"] == PARSER_VERSION
+            and before["meta_fingerprint"] == meta.fingerprint
+            and (layout is None or before["layout"] == layout)
+        ):
             keep[rel] = before
             report.n_unchanged += 1
             continue
-        row = _new_row(rel, sha, len(data), now)
+        row = _new_row(rel, sha, len(data), meta, now)
         if row["course_id"] is None:
             _fail(row, "failed", f"not in a course folder: move it to raw/<course>/{path.name}")
         elif sha in landed_shas and landed_shas[sha] != rel:
@@ -148,7 +161,7 @@ def ingest(
                 row["encoding"] = decoded.encoding
                 landed_shas.setdefault(sha, rel)
                 pending.append(
-                    (row, FileText(len(pending), decoded.text, row["session_date"], layout))
+                    (row, FileText(len(pending), decoded.text, meta.session_date, layout, meta.recording_start))
                 )
                 pending_chars += len(decoded.text)
         keep[rel] = row
@@ -188,29 +201,7 @@ def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> None:
     os.replace(tmp, target)
 
 
-def date_from_path(rel: str) -> date | None:
-    """The session date in a path below the course folder: `YYYY-MM-DD…` or Zoom's `GMT20240816-…`."""
-    for part in reversed(rel.split("/")[1:]):
-        for m in _DATE_IN_NAME.finditer(part):
-            y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
-            try:
-                return date(y, mo, d)
-            except ValueError:
-                continue
-    return None
-
-
-def title_from_path(rel: str) -> str:
-    """A readable title: the file (or its Zoom folder) name without the date, `_` as spaces."""
-    parts = rel.split("/")
-    stem = Path(parts[-1]).stem
-    if stem.lower() in ("meeting_saved_chat", "meeting_saved_new_chat", "chat") and len(parts) > 2:
-        stem = parts[-2]
-    title = _SLUG_AFTER_DATE.sub("", stem).replace("_", " ").strip()
-    return title or stem
-
-
-def _new_row(rel: str, sha: str, size: int, now: datetime) -> dict:
+def _new_row(rel: str, sha: str, size: int, meta: SessionMeta, now: datetime) -> dict:
     parts = rel.split("/")
     course = parts[0] if len(parts) > 1 else None
     row = dict.fromkeys(MANIFEST_SCHEMA)
@@ -221,8 +212,12 @@ def _new_row(rel: str, sha: str, size: int, now: datetime) -> dict:
         sha256=sha,
         size_bytes=size,
         parser_version=PARSER_VERSION,
-        session_date=date_from_path(rel),
-        title=title_from_path(rel),
+        meta_fingerprint=meta.fingerprint,
+        session_date=meta.session_date,
+        title=meta.title,
+        timezone=meta.timezone,
+        instructor=meta.instructor,
+        recording_start=meta.recording_start,
         ingested_at=now,
     )
     return row
@@ -249,7 +244,8 @@ def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]]) -> None:
             continue
         if st["n_undated"]:
             _fail(row, "needs_date", "no date in the file or its name: rename it to "
-                  "raw/<course>/<YYYY-MM-DD>_<slug>.txt or list it in raw/sessions.csv")
+                  "raw/<course>/<YYYY-MM-DD>_<slug>.txt, or add a line "
+                  f"`{row['source_file']},<YYYY-MM-DD>` to raw/sessions.csv (header: file,date)")
             continue
         name = f"{row['sha256'][:16]}-p{PARSER_VERSION}.parquet"
         part = f"course_id={row['course_id']}"

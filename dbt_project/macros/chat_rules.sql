@@ -30,3 +30,7 @@
         )
     )
 {%- endmacro %}
+
+{% macro fold_whitespace(text) -%}
+    trim(regexp_replace({{ text }}, '\s+', ' ', 'g'))
+{%- endmacro %}

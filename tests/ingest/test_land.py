@@ -5,7 +5,8 @@ import pytest
 from helpers import add_export, copy_fixture
 
 from ingest import ingest
-from ingest.land import date_from_path, read_manifest, title_from_path
+from ingest.land import read_manifest
+from ingest.session_meta import date_from_path, title_from_path
 
 
 def _messages(paths):

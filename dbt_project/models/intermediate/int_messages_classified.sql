@@ -1,6 +1,6 @@
 with messages as (
 
-    select * from {{ ref('stg_lake__messages') }}
+    select * from {{ ref('int_messages_threaded') }}
 
 ),
 

@@ -20,6 +20,10 @@ per_session as (
         count(*) as n_messages,
         count(distinct user_id) as n_participants,
         count(*) filter (where is_question) as n_questions,
+        count(*) filter (where is_private) as n_private_messages,
+        count(*) filter (where message_kind = 'reply') as n_replies,
+        count(*) filter (where message_kind = 'reaction') as n_reaction_messages,
+        sum(n_collected_reactions) as n_collected_reactions,
     from messages
     group by session_id
 
@@ -39,6 +43,12 @@ final as (
         per_session.n_messages,
         per_session.n_participants,
         per_session.n_questions,
+        per_session.n_private_messages,
+        per_session.n_replies,
+        per_session.n_reaction_messages,
+        per_session.n_collected_reactions,
+        files.timezone,
+        files.instructor,
         files.source_file,
         files.encoding as source_encoding,
     from files
