@@ -98,7 +98,8 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         written = write_demo(
             paths.data_dir, courses=args.courses, sessions=args.sessions, messages=args.messages, seed=args.seed
         )
-        _out(f"demo: wrote {len(written)} generated chat exports under {paths.raw}")
+        exports = [p for p in written if p.suffix == ".txt"]
+        _out(f"demo: wrote {len(exports)} generated chat exports under {paths.raw}")
         run_all(paths, say=_out)
         if not args.no_report:
             return start_report(paths, args.port)
@@ -115,7 +116,10 @@ def start_report(paths: Paths, port: int) -> int:
         "--server.address", "127.0.0.1",
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--browser.serverAddress", "127.0.0.1",
         "--client.toolbarMode", "viewer",
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
     ]
     _out(f"report: http://127.0.0.1:{port}  (Ctrl-C to stop)")
     try:

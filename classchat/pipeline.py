@@ -155,9 +155,8 @@ def _store_check_rows(warehouse: Path, rows: list[dict]) -> None:
     import duckdb
     import pandas as pd
 
-    frame = pd.DataFrame(
-        rows, columns=["checked_at", "suite", "expectation", "column", "success", "severity", "observed"]
-    )
+    columns = ["checked_at", "suite", "expectation", "column", "success", "severity", "observed", "description"]
+    frame = pd.DataFrame(rows, columns=columns).rename(columns={"column": "column_name"})
     con = duckdb.connect(str(warehouse))
     try:
         con.register("check_rows", frame)

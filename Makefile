@@ -1,0 +1,25 @@
+# The two set-up commands of the README. Each creates the virtual environment it needs.
+#   make demo   generated courses -> ingest -> dbt build -> checks -> report on http://127.0.0.1:8501
+#   make test   the test suite (real Polars, dbt, DuckDB, GX and Streamlit; no network)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	CLASSCHAT_DATA_DIR=$${CLASSCHAT_DATA_DIR:-data} $(BIN)/classchat demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

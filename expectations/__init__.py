@@ -1,0 +1,22 @@
+"""Great Expectations checks of the warehouse marts (the `check` stage).
+
+This package owns the data-quality stage: `suites` defines one expectation
+suite per mart (messages, sessions, users) as code, each paired with the
+read-only DuckDB query whose frame it validates; `runner` runs them with
+Great Expectations 1.x, writes result JSON (and Data Docs) under the quality
+directory, and returns a `CheckReport`. Importing this package is cheap:
+Great Expectations itself is imported only when `run_checks` runs.
+"""
+
+from expectations.runner import CheckError, CheckReport, ExpectationOutcome, SuiteResult, run_checks
+from expectations.suites import SUITES, MartSuite
+
+__all__ = [
+    "CheckError",
+    "CheckReport",
+    "ExpectationOutcome",
+    "MartSuite",
+    "SUITES",
+    "SuiteResult",
+    "run_checks",
+]

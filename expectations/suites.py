@@ -1,0 +1,358 @@
+"""The Great Expectations suites of the warehouse marts, written as code.
+
+This module owns *what* is checked: one `MartSuite` per public mart
+(`messages`, `sessions`, `users`), each pairing a read-only DuckDB query with
+the expectations run on the dataframe that query returns. A query yields the
+mart itself plus check columns computed in SQL where a check needs another
+table (a message's session bounds, a session's count of message rows), so GX
+only ever compares columns of one frame. Every expectation carries a
+`description` and a `severity`: "critical" for data correctness (a failure
+fails the check stage), "warning" for soft checks. To check a new mart, append
+one `MartSuite` to `SUITES`. Great Expectations is imported lazily, inside
+`MartSuite.build_suite()`, because its import costs seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import great_expectations as gx
+
+CRITICAL = "critical"
+WARNING = "warning"
+
+MESSAGE_KINDS = ("text", "reply", "reaction", "system")
+HEX16 = r"^[0-9a-f]{16}$"
+
+
+@dataclass(frozen=True)
+class MartSuite:
+    """One suite: its name (= the mart's), the SQL producing its frame, and its expectations.
+
+    `expectations` is a function taking the module `great_expectations.expectations`
+    (passed in so that this module never imports GX itself) and returning the
+    list of expectation objects.
+    """
+
+    name: str
+    query: str
+    expectations: Callable[[Any], list]
+    doc: str = ""
+
+    def build_suite(self) -> "gx.ExpectationSuite":
+        """The `gx.ExpectationSuite` of this mart (imports Great Expectations)."""
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+
+        return gx.ExpectationSuite(name=self.name, expectations=self.expectations(gxe))
+
+
+def _counts(gxe: Any, columns: tuple[str, ...]) -> list:
+    """Each count column is present (not NULL) and never negative."""
+    out = []
+    for col in columns:
+        out.append(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=col,
+                description=f"{col} is a count: never NULL (0 when there is nothing to count).",
+                severity=CRITICAL,
+            )
+        )
+        out.append(
+            gxe.ExpectColumnValuesToBeBetween(
+                column=col,
+                min_value=0,
+                description=f"{col} is a count: never negative.",
+                severity=CRITICAL,
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# messages
+# ---------------------------------------------------------------------------
+
+MESSAGES_QUERY = """
+SELECT
+    m.*,
+    s.session_id AS session_found,   -- NULL when the message's session is not in sessions
+    s.started_at AS session_started_at,
+    s.ended_at   AS session_ended_at
+FROM messages AS m
+LEFT JOIN sessions AS s ON s.session_id = m.session_id
+"""
+
+
+def _messages(gxe: Any) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            description="The messages mart is not empty.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="message_id",
+            description="Every message has a message_id.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="message_id",
+            description="message_id is unique: one row per chat message.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToMatchRegex(
+            column="message_id",
+            regex=HEX16,
+            description="message_id is the stable key: 16 lower-case hex digits (md5 of session_id and seq).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="session_id",
+            description="Every message belongs to a session.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="session_found",
+            description="Every message's session_id is a row of the sessions mart (no orphan messages).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="user_id",
+            description="Every message has a sender (user_id).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="sent_at",
+            description="Every message has a timestamp (sent_at).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="seq",
+            description="Every message has its position in the session (seq).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="seq",
+            min_value=1,
+            description="seq counts from 1 within the session.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["session_id", "seq"],
+            description="(session_id, seq) is unique: one message per position in a session.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="message_kind",
+            value_set=list(MESSAGE_KINDS),
+            description="message_kind is one of text, reply, reaction, system.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="message_kind",
+            description="Every message has a message_kind.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="sent_at",
+            column_B="session_started_at",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="A message is sent at or after its session's started_at.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="session_ended_at",
+            column_B="sent_at",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="A message is sent at or before its session's ended_at.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="body",
+            description="Every message has a body (possibly empty text, never NULL).",
+            severity=WARNING,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# sessions
+# ---------------------------------------------------------------------------
+
+SESSIONS_QUERY = """
+SELECT
+    s.*,
+    coalesce(c.n_message_rows, 0) AS n_message_rows   -- rows of this session in messages
+FROM sessions AS s
+LEFT JOIN (
+    SELECT session_id, count(*) AS n_message_rows
+    FROM messages
+    GROUP BY session_id
+) AS c ON c.session_id = s.session_id
+"""
+
+
+def _sessions(gxe: Any) -> list:
+    counts = _counts(gxe, ("n_messages", "n_participants", "n_questions"))
+    return [
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            description="The sessions mart is not empty.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="session_id",
+            description="Every session has a session_id.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="session_id",
+            description="session_id is unique: one row per class session.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="course_id",
+            description="Every session belongs to a course.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_messages",
+            column_B="n_message_rows",
+            description="A session's n_messages equals the number of its rows in the messages mart.",
+            severity=CRITICAL,
+        ),
+        *counts,
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="n_messages",
+            column_B="n_questions",
+            or_equal=True,
+            description="A session cannot have more questions than messages.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="n_messages",
+            column_B="n_participants",
+            or_equal=True,
+            description="A session cannot have more participants (distinct senders) than messages.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="ended_at",
+            column_B="started_at",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="A session ends at or after it starts.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="duration_minutes",
+            min_value=0,
+            description="duration_minutes is never negative.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="started_at",
+            description="Every session has a start time (its first message).",
+            severity=WARNING,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# users
+# ---------------------------------------------------------------------------
+
+USERS_QUERY = """
+SELECT
+    u.*,
+    coalesce(c.n_message_rows, 0) AS n_message_rows   -- rows of this user in messages
+FROM users AS u
+LEFT JOIN (
+    SELECT user_id, count(*) AS n_message_rows
+    FROM messages
+    GROUP BY user_id
+) AS c ON c.user_id = u.user_id
+"""
+
+
+def _users(gxe: Any) -> list:
+    counts = _counts(gxe, ("n_courses", "n_sessions", "n_messages", "n_questions"))
+    return [
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            description="The users mart is not empty.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="user_id",
+            description="Every user has a user_id.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="user_id",
+            description="user_id is unique: one row per person.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="display_name",
+            description="Every user has a display_name.",
+            severity=CRITICAL,
+        ),
+        *counts,
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="n_messages",
+            column_B="n_questions",
+            or_equal=True,
+            description="A user cannot have asked more questions than they sent messages.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="last_seen_at",
+            column_B="first_seen_at",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="A user's last_seen_at is not before their first_seen_at.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_messages",
+            column_B="n_message_rows",
+            description=(
+                "A user's n_messages equals their rows in the messages mart "
+                "(soft: a roster may merge identities differently)."
+            ),
+            severity=WARNING,
+        ),
+    ]
+
+
+SUITES: list[MartSuite] = [
+    MartSuite(
+        name="messages",
+        query=MESSAGES_QUERY,
+        expectations=_messages,
+        doc="one row per chat message; joined to sessions for the time bounds",
+    ),
+    MartSuite(
+        name="sessions",
+        query=SESSIONS_QUERY,
+        expectations=_sessions,
+        doc="one row per class session; n_message_rows counted from messages",
+    ),
+    MartSuite(
+        name="users",
+        query=USERS_QUERY,
+        expectations=_users,
+        doc="one row per person; n_message_rows counted from messages",
+    ),
+]
+
+
+def suite_names() -> list[str]:
+    """The names of all suites, in run order."""
+    return [s.name for s in SUITES]
