@@ -1,0 +1,199 @@
+"""End to end: the real `classchat run` (Polars, dbt, DuckDB, GX) on the project's fixtures.
+
+One data directory holds a course per layout plus the plain lecture re-encoded
+as GB18030 and UTF-16; the pipeline runs once per test session and the tests
+read the marts it built.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from helpers import FIXTURES, copy_fixture
+
+from classchat.cli import main
+from classchat.config import Paths
+from classchat.pipeline import StageError, data_dir_lock
+
+LAYOUT_COURSES = ["plain", "zoom_legacy", "zoom_2021", "zoom_2025", "zoom_cloud", "bigbluebutton"]
+
+
+def _sql(paths: Paths, query: str, params=None):
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Paths:
+    paths = Paths(tmp_path_factory.mktemp("pipeline") / "data")
+    for layout in LAYOUT_COURSES:
+        for f in sorted((FIXTURES / layout).glob("*.txt")):
+            copy_fixture(paths, layout, f"{layout}/{f.name}")
+    lecture = (FIXTURES / "plain/2024-05-06_intro_lecture.txt").read_text(encoding="utf-8")
+    for enc, name in (("gb18030", "gbk"), ("utf-16", "utf16")):
+        target = paths.raw / f"enc_{name}" / "2024-05-06_intro_lecture.txt"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(lecture.encode(enc))
+    assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
+    return paths
+
+
+def test_every_layout_lands_with_its_counts(built):
+    rows = _sql(
+        built,
+        """select course_id, count(*), count(distinct sender_name),
+                  count(*) filter (where is_private), count(*) filter (where message_kind = 'reaction'),
+                  count(*) filter (where message_kind = 'reply'), count(*) filter (where message_kind = 'system')
+           from messages group by course_id order by course_id""",
+    )
+    assert rows == [
+        ("bigbluebutton", 6, 5, 0, 0, 0, 1),
+        ("enc_gbk", 11, 6, 0, 0, 0, 0),
+        ("enc_utf16", 11, 6, 0, 0, 0, 0),
+        ("plain", 15, 8, 0, 0, 0, 0),
+        ("zoom_2021", 6, 4, 5, 2, 0, 0),
+        ("zoom_2025", 4, 4, 1, 0, 1, 0),
+        ("zoom_cloud", 8, 5, 0, 1, 1, 0),
+        ("zoom_legacy", 6, 6, 1, 0, 0, 0),
+    ]
+    assert _sql(built, "select count(*) from rejected_lines") == [(1,)]
+
+
+def test_re_encoded_lecture_gives_the_same_bodies(built):
+    bodies = {
+        course: [r[0] for r in _sql(built, "select body from messages where course_id = ? order by seq", [course])]
+        for course in ("plain", "enc_gbk", "enc_utf16")
+    }
+    plain = [r[0] for r in _sql(
+        built, "select body from messages where source_file = 'plain/2024-05-06_intro_lecture.txt' order by seq")]
+    assert bodies["enc_gbk"] == plain == bodies["enc_utf16"]
+    encodings = dict(_sql(built, "select course_id, source_encoding from sessions where course_id like 'enc_%'"))
+    assert encodings == {"enc_gbk": "gb18030", "enc_utf16": "utf-16"}
+
+
+def test_sessions_mart(built):
+    rows = _sql(
+        built,
+        """select session_id, session_date, title, source_format, started_at, ended_at,
+                  n_messages, n_participants, n_questions
+           from sessions where course_id = 'plain' order by session_id""",
+    )
+    first, night = rows
+    assert first[:4] == ("plain/2024-05-06_intro_lecture", first[1], "intro lecture", "plain")
+    assert str(first[1]) == "2024-05-06"
+    assert (str(first[4]), str(first[5])) == ("2024-05-06 09:58:01", "2024-05-06 10:30:59")
+    # can everyone hear me? / relu …？ / 为什么 sigmoid …  (a URL's '?' is not a question)
+    assert first[6:] == (11, 6, 3)
+    assert (str(night[4]), str(night[5])) == ("2024-05-07 23:50:00", "2024-05-08 00:04:30")
+    cloud = _sql(built, "select started_at from sessions where session_id = 'zoom_cloud/GMT20240304-090000_Recording'")
+    assert str(cloud[0][0]) == "2024-03-04 09:58:04"  # offset 00:58:04 after a 09:00:00 UTC start
+
+
+def test_replies_and_reactions_point_at_their_messages(built):
+    rows = _sql(
+        built,
+        """select m.message_kind, target.body
+           from messages as m
+           join messages as target
+             on target.message_id = coalesce(m.reply_to_message_id, m.reaction_to_message_id)
+           where m.course_id in ('zoom_2025', 'zoom_2021') order by m.course_id, m.seq""",
+    )
+    assert rows == [
+        ("reaction", "можете включить камеру"),
+        ("reaction", "можете включить камеру"),
+        ("reply", "Where are people located? I'm in Germany"),
+    ]
+    assert _sql(built, "select sum(n_collected_reactions) from messages where course_id = 'zoom_2025'") == [(3,)]
+
+
+def test_users_are_per_course_without_a_roster(built):
+    # Mei Lin speaks in plain, enc_gbk and enc_utf16: three people until a roster says otherwise
+    assert _sql(built, "select count(*), sum(n_messages) from users where display_name = 'Mei Lin'") == [(3, 9)]
+    assert _sql(built, "select count(*) from users") == _sql(
+        built, "select count(distinct user_id) from messages")
+
+
+def test_checks_ran_and_are_stored(built):
+    assert (built.quality / "latest.json").exists()
+    assert _sql(built, "select count(distinct suite), bool_and(success) from quality_results "
+                       "where severity = 'critical'") == [(3, True)]
+
+
+def test_second_run_changes_nothing(built, capsys):
+    before = _sql(built, "select message_id, body from messages order by message_id")
+    manifest = built.files_manifest.stat().st_mtime_ns
+    assert main(["run", "--data-dir", str(built.data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "0 file(s) landed" in out and "10 unchanged" in out
+    assert built.files_manifest.stat().st_mtime_ns == manifest
+    assert _sql(built, "select message_id, body from messages order by message_id") == before
+
+
+def test_a_second_run_is_refused_while_one_holds_the_lock(built):
+    with data_dir_lock(built):
+        with pytest.raises(StageError, match="another classchat run"):
+            with data_dir_lock(built):
+                pass
+
+
+def test_failed_build_leaves_the_previous_warehouse(built, tmp_path):
+    """A dbt failure must not replace a good warehouse: break the lake, build, compare."""
+    import shutil
+
+    copy = Paths(tmp_path / "data")
+    shutil.copytree(built.data_dir, copy.data_dir)
+    before = _sql(copy, "select count(*) from messages")
+    # a landed data file that no longer matches the schema dbt expects
+    victim = next(copy.lake_messages.rglob("*.parquet"))
+    victim.write_bytes(b"not parquet")
+    assert main(["build", "--data-dir", str(copy.data_dir)]) == 1
+    assert _sql(copy, "select count(*) from messages") == before
+    assert not any(p.name.endswith(".building") for p in copy.data_dir.iterdir())
+
+
+def _cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "classchat.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_cli_reports_a_missing_raw_folder_in_one_line(tmp_path):
+    r = _cli("ingest", "--data-dir", str(tmp_path / "nowhere"))
+    assert r.returncode == 1
+    assert r.stderr.strip().count("\n") == 0
+    assert "no raw folder at" in r.stderr and "nowhere" in r.stderr
+
+
+def test_cli_data_dir_from_environment(tmp_path):
+    r = _cli("build", env_extra={"CLASSCHAT_DATA_DIR": str(tmp_path / "elsewhere")})
+    assert r.returncode == 1
+    assert f"no lake at {tmp_path / 'elsewhere' / 'lake'}" in r.stderr
+
+
+def test_cli_rejects_an_unknown_format(tmp_path):
+    r = _cli("ingest", "--format", "teams", "--data-dir", str(tmp_path))
+    assert r.returncode == 2
+    assert "invalid choice: 'teams'" in r.stderr
+
+
+def test_cli_names_a_bad_sessions_csv_line(tmp_path):
+    raw = Path(tmp_path / "raw")
+    (raw / "c").mkdir(parents=True)
+    (raw / "c" / "lecture.txt").write_text("10:00:00\t  a : x\n", encoding="utf-8")
+    (raw / "sessions.csv").write_text("file,date\nc/lecture.txt,2024-02-30\n", encoding="utf-8")
+    r = _cli("ingest", "--data-dir", str(tmp_path))
+    assert r.returncode == 1
+    assert "sessions.csv: line 2: date '2024-02-30' is not YYYY-MM-DD" in r.stderr
+    (raw / "sessions.csv").write_text("file,date\nc/lecture.txt,2024-02-28\n", encoding="utf-8")
+    r = _cli("ingest", "--data-dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "1 file(s) landed (1 messages" in r.stdout
