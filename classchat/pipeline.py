@@ -132,13 +132,14 @@ def _dbt(paths: Paths, args: list[str], *, verbose: bool):
 
 
 def _dbt_failure(res) -> str:
-    """One line naming the first failed node and why."""
+    """One line naming the first failed node and the most telling line of dbt's message."""
     for r in getattr(res.result, "results", None) or []:
-        status = str(r.status).lower()
-        if status in ("error", "fail"):
-            message = (r.message or "").strip().splitlines()
-            detail = message[0] if message else status
-            return f"dbt build failed: {r.node.resource_type} {r.node.name}: {detail}"
+        if str(r.status).lower() not in ("error", "fail"):
+            continue
+        lines = [line.strip() for line in (r.message or "").splitlines() if line.strip()]
+        detail = next((line for line in lines if "Error:" in line), lines[0] if lines else str(r.status))
+        kind = str(r.node.resource_type).split(".")[-1].lower()
+        return f"dbt build failed: {kind} {r.node.name}: {detail}"
     return "dbt build failed (run with --verbose for dbt's log)"
 
 

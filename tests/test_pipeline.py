@@ -144,7 +144,7 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(built):
                 pass
 
 
-def test_failed_build_leaves_the_previous_warehouse(built, tmp_path):
+def test_failed_build_leaves_the_previous_warehouse(built, tmp_path, capsys):
     """A dbt failure must not replace a good warehouse: break the lake, build, compare."""
     import shutil
 
@@ -155,6 +155,9 @@ def test_failed_build_leaves_the_previous_warehouse(built, tmp_path):
     victim = next(copy.lake_messages.rglob("*.parquet"))
     victim.write_bytes(b"not parquet")
     assert main(["build", "--data-dir", str(copy.data_dir)]) == 1
+    reason = capsys.readouterr().err.strip().splitlines()[-1]
+    assert reason.startswith("classchat build: dbt build failed: model stg_lake__messages: Invalid Input Error")
+    assert victim.name in reason
     assert _sql(copy, "select count(*) from messages") == before
     assert not any(p.name.endswith(".building") for p in copy.data_dir.iterdir())
 
