@@ -68,3 +68,17 @@ def test_chinese_lecture_bodies_are_the_text_after_the_separator(paths):
     assert msgs["body"].to_list() == [line.split(" : ", 1)[1] for line in lines]
     assert msgs["seq"].to_list() == list(range(1, 234))
     assert (str(msgs["sent_at"].min()), str(msgs["sent_at"].max())) == ("2020-03-14 10:05:42", "2020-03-14 12:45:07")
+
+
+def test_chinese_lecture_re_encoded_gives_the_same_233_bodies(paths):
+    text = (SAMPLES / "lecture_zh_2020.txt").read_text(encoding="utf-8")
+    for enc in ("utf-8", "gb18030", "utf-16"):
+        target = paths.raw / enc.replace("-", "") / "2020-03-14_lecture.txt"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(text.encode(enc))
+    ingest(paths)
+    assert sorted(read_manifest(paths)["encoding"].to_list()) == ["gb18030", "utf-16", "utf-8"]
+    msgs = pl.read_parquet(paths.lake_messages / "*/*.parquet", hive_partitioning=True)
+    bodies = {c: g.sort("seq")["body"].to_list() for (c,), g in msgs.group_by("course_id")}
+    assert len(bodies["utf8"]) == 233
+    assert bodies["gb18030"] == bodies["utf8"] == bodies["utf16"]
