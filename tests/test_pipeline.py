@@ -200,3 +200,19 @@ def test_cli_names_a_bad_sessions_csv_line(tmp_path):
     r = _cli("ingest", "--data-dir", str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert "1 file(s) landed (1 messages" in r.stdout
+
+
+def test_report_page_shows_the_built_warehouse(built, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CLASSCHAT_DATA_DIR", str(built.data_dir))
+    app = Path(__file__).resolve().parents[1] / "reports" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=60).run()
+    assert not at.exception
+    course_box, session_box = at.sidebar.selectbox
+    course_box.select("plain").run()
+    session_box = at.sidebar.selectbox[1]
+    session_box.select("plain/2024-05-06_intro_lecture").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Messages"], metrics["Participants"], metrics["Questions"]) == ("11", "6", "3")
