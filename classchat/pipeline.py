@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -136,7 +137,8 @@ def _dbt_failure(res) -> str:
     for r in getattr(res.result, "results", None) or []:
         if str(r.status).lower() not in ("error", "fail"):
             continue
-        lines = [line.strip() for line in (r.message or "").splitlines() if line.strip()]
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", r.message or "")
+        lines = [line.strip() for line in plain.splitlines() if line.strip()]
         detail = next((line for line in lines if "Error:" in line), lines[0] if lines else str(r.status))
         kind = str(r.node.resource_type).split(".")[-1].lower()
         return f"dbt build failed: {kind} {r.node.name}: {detail}"

@@ -1,7 +1,7 @@
 """The Great Expectations suites of the warehouse marts, written as code.
 
 This module owns *what* is checked: one `MartSuite` per public mart
-(`messages`, `sessions`, `users`), each pairing a read-only DuckDB query with
+(`messages`, `sessions`, `users`, `session_minutes`, `courses`), each pairing a read-only DuckDB query with
 the expectations run on the dataframe that query returns. A query yields the
 mart itself plus check columns computed in SQL where a check needs another
 table (a message's session bounds, a session's count of message rows), so GX
@@ -24,6 +24,7 @@ CRITICAL = "critical"
 WARNING = "warning"
 
 MESSAGE_KINDS = ("text", "reply", "reaction", "system")
+INTENTS = ("question", "answer", "acknowledgement", "roll_call", "tech_issue", "continue_request", "link", "other")
 HEX16 = r"^[0-9a-f]{16}$"
 
 
@@ -78,6 +79,7 @@ def _counts(gxe: Any, columns: tuple[str, ...]) -> list:
 MESSAGES_QUERY = """
 SELECT
     m.*,
+    m.intent = 'question' AS intent_is_question,
     s.session_id AS session_found,   -- NULL when the message's session is not in sessions
     s.started_at AS session_started_at,
     s.ended_at   AS session_ended_at
@@ -177,6 +179,29 @@ def _messages(gxe: Any) -> list:
             description="Every message has a body (possibly empty text, never NULL).",
             severity=WARNING,
         ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="intent",
+            value_set=list(INTENTS),
+            description="intent is one of " + ", ".join(INTENTS) + ".",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="intent",
+            description="Every message has an intent.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="response_seconds",
+            min_value=0,
+            description="An answer never comes before its question (response_seconds >= 0).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="is_question",
+            column_B="intent_is_question",
+            description="is_question holds exactly for messages whose intent is question.",
+            severity=CRITICAL,
+        ),
     ]
 
 
@@ -187,19 +212,70 @@ def _messages(gxe: Any) -> list:
 SESSIONS_QUERY = """
 SELECT
     s.*,
-    coalesce(c.n_message_rows, 0) AS n_message_rows   -- rows of this session in messages
+    coalesce(c.n_message_rows, 0) AS n_message_rows,     -- rows of this session in messages
+    coalesce(c.n_question_rows, 0) AS n_question_rows,   -- its questions in messages
+    coalesce(mi.n_minute_rows, 0) AS n_minute_rows,      -- its rows in session_minutes
+    date_diff('minute', date_trunc('minute', s.started_at), date_trunc('minute', s.ended_at)) + 1
+        AS n_minutes_spanned
 FROM sessions AS s
 LEFT JOIN (
-    SELECT session_id, count(*) AS n_message_rows
+    SELECT session_id, count(*) AS n_message_rows, count(*) FILTER (WHERE is_question) AS n_question_rows
     FROM messages
     GROUP BY session_id
 ) AS c ON c.session_id = s.session_id
+LEFT JOIN (
+    SELECT session_id, count(*) AS n_minute_rows
+    FROM session_minutes
+    GROUP BY session_id
+) AS mi ON mi.session_id = s.session_id
 """
 
 
-def _sessions(gxe: Any) -> list:
-    counts = _counts(gxe, ("n_messages", "n_participants", "n_questions"))
+def _shares(gxe: Any, columns: tuple[str, ...]) -> list:
+    """Each share or inequality coefficient lies in [0, 1]."""
     return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=col,
+            min_value=0,
+            max_value=1,
+            description=f"{col} is a share: between 0 and 1.",
+            severity=CRITICAL,
+        )
+        for col in columns
+    ]
+
+
+def _sessions(gxe: Any) -> list:
+    counts = _counts(
+        gxe, ("n_messages", "n_participants", "n_questions", "n_unanswered_questions", "n_tech_issues", "n_links")
+    )
+    return [
+        *_shares(gxe, ("participation_gini", "top10_share")),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_questions",
+            column_B="n_question_rows",
+            description="A session's n_questions equals its questions in the messages mart.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="n_questions",
+            column_B="n_unanswered_questions",
+            or_equal=True,
+            description="A session cannot have more unanswered questions than questions.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_minute_rows",
+            column_B="n_minutes_spanned",
+            description="session_minutes has one row per minute from the session's start to its end.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="median_response_seconds",
+            min_value=0,
+            description="median_response_seconds is never negative.",
+            severity=CRITICAL,
+        ),
         gxe.ExpectTableRowCountToBeBetween(
             min_value=1,
             description="The sessions mart is not empty.",
@@ -281,7 +357,7 @@ LEFT JOIN (
 
 
 def _users(gxe: Any) -> list:
-    counts = _counts(gxe, ("n_courses", "n_sessions", "n_messages", "n_questions"))
+    counts = _counts(gxe, ("n_courses", "n_sessions", "n_messages", "n_questions", "n_answers"))
     return [
         gxe.ExpectTableRowCountToBeBetween(
             min_value=1,
@@ -331,6 +407,62 @@ def _users(gxe: Any) -> list:
     ]
 
 
+# ---------------------------------------------------------------------------
+# session_minutes and courses
+# ---------------------------------------------------------------------------
+
+SESSION_MINUTES_QUERY = "SELECT * FROM session_minutes"
+
+
+def _session_minutes(gxe: Any) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            description="The session_minutes mart is not empty.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["session_id", "minute_at"],
+            description="One row per session and minute.",
+            severity=CRITICAL,
+        ),
+        *_counts(gxe, ("n_messages", "n_questions", "n_tech_issues", "n_senders")),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="n_messages",
+            column_B="n_senders",
+            or_equal=True,
+            description="A minute cannot have more senders than messages.",
+            severity=CRITICAL,
+        ),
+    ]
+
+
+COURSES_QUERY = "SELECT * FROM courses"
+
+
+def _courses(gxe: Any) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(
+            min_value=1,
+            description="The courses mart is not empty.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="course_id",
+            description="course_id is unique: one row per course.",
+            severity=CRITICAL,
+        ),
+        *_counts(gxe, ("n_sessions", "n_participants", "n_messages", "n_questions", "n_unanswered_questions")),
+        *_shares(gxe, ("answered_share", "participation_gini", "mean_session_gini")),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="median_response_seconds",
+            min_value=0,
+            description="median_response_seconds is never negative.",
+            severity=CRITICAL,
+        ),
+    ]
+
+
 SUITES: list[MartSuite] = [
     MartSuite(
         name="messages",
@@ -349,6 +481,18 @@ SUITES: list[MartSuite] = [
         query=USERS_QUERY,
         expectations=_users,
         doc="one row per person; n_message_rows counted from messages",
+    ),
+    MartSuite(
+        name="session_minutes",
+        query=SESSION_MINUTES_QUERY,
+        expectations=_session_minutes,
+        doc="one row per session minute, silent minutes included",
+    ),
+    MartSuite(
+        name="courses",
+        query=COURSES_QUERY,
+        expectations=_courses,
+        doc="one row per course",
     ),
 ]
 

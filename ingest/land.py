@@ -26,6 +26,7 @@ from classchat.config import Paths
 from ingest.decode import UnreadableFile, decode_bytes
 from ingest.layouts import get_layout
 from ingest.parse import PARSER_VERSION, FileText, parse_batch
+from ingest.roster import RosterError, land_roster
 from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
 
 BATCH_CHARS = 64_000_000  # decoded text parsed in one Polars pass; bounds memory
@@ -70,6 +71,7 @@ class IngestReport:
     landed: list[dict] = field(default_factory=list)  # manifest rows written this run
     n_unchanged: int = 0
     n_missing: int = 0  # manifest rows whose raw file is gone; their sessions stay
+    n_roster_rows: int = 0
     seconds: float = 0.0
 
     @property
@@ -110,6 +112,7 @@ def ingest(
     if layout is not None:
         get_layout(layout)  # fail early on an unknown name
     started = time.perf_counter()
+    report = IngestReport()
     say = progress or (lambda _msg: None)
     if not paths.raw.is_dir():
         raise FileNotFoundError(
@@ -117,14 +120,14 @@ def ingest(
         )
     try:
         sessions_csv = read_sessions_csv(paths.raw)
-    except SessionsCsvError as exc:
+        report.n_roster_rows = land_roster(paths)
+    except (SessionsCsvError, RosterError) as exc:
         raise ValueError(str(exc)) from None
     old = read_manifest(paths)
     old_by_path = {row["source_file"]: row for row in old.iter_rows(named=True)}
     landed_shas = {
         row["sha256"]: row["source_file"] for row in old_by_path.values() if row["status"] == "landed"
     }
-    report = IngestReport()
     keep: dict[str, dict] = {}
     pending: list[tuple[dict, FileText]] = []
     pending_chars = 0

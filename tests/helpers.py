@@ -31,3 +31,27 @@ def copy_fixture(paths: Paths, course: str, fixture: str, name: str | None = Non
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, target)
     return target
+
+
+LAYOUT_COURSES = ("plain", "zoom_legacy", "zoom_2021", "zoom_2025", "zoom_cloud", "bigbluebutton")
+
+
+def write_layout_courses(paths: Paths) -> None:
+    """raw/ with one course per layout (every fixture of that layout), plus the plain
+    lecture re-encoded as GB18030 (course enc_gbk) and UTF-16 (course enc_utf16)."""
+    for layout in LAYOUT_COURSES:
+        for f in sorted((FIXTURES / layout).glob("*.txt")):
+            copy_fixture(paths, layout, f"{layout}/{f.name}")
+    lecture = (FIXTURES / "plain/2024-05-06_intro_lecture.txt").read_text(encoding="utf-8")
+    for enc, name in (("gb18030", "gbk"), ("utf-16", "utf16")):
+        add_export(paths, f"enc_{name}", "2024-05-06_intro_lecture.txt", lecture.encode(enc))
+
+
+def build_warehouse(paths: Paths) -> Paths:
+    """Ingest and dbt-build `paths` for real (no checks); the warehouse is at paths.warehouse."""
+    from classchat.pipeline import build_stage, ingest_stage
+
+    quiet = lambda _msg: None  # noqa: E731
+    ingest_stage(paths, say=quiet)
+    build_stage(paths, say=quiet)
+    return paths

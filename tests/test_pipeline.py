@@ -14,14 +14,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import FIXTURES, copy_fixture
+from helpers import write_layout_courses
 
 from classchat.cli import main
 from classchat.config import Paths
 from classchat.pipeline import StageError, data_dir_lock
-
-LAYOUT_COURSES = ["plain", "zoom_legacy", "zoom_2021", "zoom_2025", "zoom_cloud", "bigbluebutton"]
-
 
 def _sql(paths: Paths, query: str, params=None):
     con = duckdb.connect(str(paths.warehouse), read_only=True)
@@ -34,14 +31,7 @@ def _sql(paths: Paths, query: str, params=None):
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Paths:
     paths = Paths(tmp_path_factory.mktemp("pipeline") / "data")
-    for layout in LAYOUT_COURSES:
-        for f in sorted((FIXTURES / layout).glob("*.txt")):
-            copy_fixture(paths, layout, f"{layout}/{f.name}")
-    lecture = (FIXTURES / "plain/2024-05-06_intro_lecture.txt").read_text(encoding="utf-8")
-    for enc, name in (("gb18030", "gbk"), ("utf-16", "utf16")):
-        target = paths.raw / f"enc_{name}" / "2024-05-06_intro_lecture.txt"
-        target.parent.mkdir(parents=True)
-        target.write_bytes(lecture.encode(enc))
+    write_layout_courses(paths)
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
     return paths
 
@@ -124,7 +114,7 @@ def test_users_are_per_course_without_a_roster(built):
 def test_checks_ran_and_are_stored(built):
     assert (built.quality / "latest.json").exists()
     assert _sql(built, "select count(distinct suite), bool_and(success) from quality_results "
-                       "where severity = 'critical'") == [(3, True)]
+                       "where severity = 'critical'") == [(5, True)]
 
 
 def test_second_run_changes_nothing(built, capsys):

@@ -4,32 +4,70 @@ with classified as (
 
 ),
 
+questions as (
+
+    select * from {{ ref('int_questions_answered') }}
+
+),
+
+-- a message that answers several questions answers the earliest of them here
+answers as (
+
+    select
+        answer_message_id as message_id,
+        arg_min(question_id, asked_at) as answers_message_id,
+    from questions
+    where answer_message_id is not null
+    group by answer_message_id
+
+),
+
 final as (
 
     select
-        message_id,
-        session_id,
-        course_id,
-        user_id,
-        sender_name,
-        sender_role,
-        recipient,
-        is_private,
-        message_kind,
-        seq,
-        sent_at,
-        minute_at,
-        body,
-        is_question,
-        reply_to_message_id,
-        reaction_to_message_id,
-        reaction_emoji,
-        is_reaction_removal,
-        n_collected_reactions,
-        source_file,
-        source_line,
-        n_source_lines,
+        classified.message_id,
+        classified.session_id,
+        classified.course_id,
+        classified.user_id,
+        classified.sender_name,
+        classified.role,
+        classified.sender_role as export_role,
+        classified.recipient,
+        classified.is_private,
+        classified.message_kind,
+        classified.seq,
+        classified.sent_at,
+        classified.minute_at,
+        classified.body,
+        case
+            when answers.answers_message_id is not null
+                and classified.base_intent in ('other', 'link') then 'answer'
+            else classified.base_intent
+        end as intent,
+        classified.is_question,
+        questions.is_unanswered,
+        questions.is_repeated as is_repeated_question,
+        questions.answer_message_id as answered_by_message_id,
+        questions.answer_rule,
+        questions.answer_source,
+        questions.response_seconds,
+        answers.answers_message_id,
+        classified.has_link,
+        classified.mentions,
+        classified.language,
+        classified.reply_to_message_id,
+        classified.reaction_to_message_id,
+        classified.reaction_emoji,
+        classified.is_reaction_removal,
+        classified.n_collected_reactions,
+        classified.source_file,
+        classified.source_line,
+        classified.n_source_lines,
     from classified
+    left join questions
+        on classified.message_id = questions.question_id
+    left join answers
+        on classified.message_id = answers.message_id
 
 )
 

@@ -1,3 +1,7 @@
+-- One row per class session. Participation figures count people who posted at least
+-- once (system messages excluded); inequality is over their message counts:
+-- participation_gini is the Gini coefficient (0 everyone equal, near 1 one person
+-- talks), top10_share the share of messages by the most active tenth (at least one person).
 with files as (
 
     select * from {{ ref('stg_lake__files') }}
@@ -7,7 +11,13 @@ with files as (
 
 messages as (
 
-    select * from {{ ref('int_messages_classified') }}
+    select * from {{ ref('messages') }}
+
+),
+
+minutes as (
+
+    select * from {{ ref('session_minutes') }}
 
 ),
 
@@ -18,14 +28,63 @@ per_session as (
         min(sent_at) as started_at,
         max(sent_at) as ended_at,
         count(*) as n_messages,
-        count(distinct user_id) as n_participants,
+        count(distinct user_id) filter (where message_kind != 'system') as n_participants,
         count(*) filter (where is_question) as n_questions,
+        count(*) filter (where is_question and is_unanswered) as n_unanswered_questions,
+        median(response_seconds) as median_response_seconds,
+        count(*) filter (where intent = 'tech_issue') as n_tech_issues,
+        count(*) filter (where has_link) as n_links,
         count(*) filter (where is_private) as n_private_messages,
         count(*) filter (where message_kind = 'reply') as n_replies,
         count(*) filter (where message_kind = 'reaction') as n_reaction_messages,
-        sum(n_collected_reactions) as n_collected_reactions,
+        cast(sum(n_collected_reactions) as bigint) as n_collected_reactions,
     from messages
     group by session_id
+
+),
+
+gaps as (
+
+    select
+        session_id,
+        max(gap_seconds) / 60.0 as longest_silence_minutes,
+    from (
+        select
+            session_id,
+            date_diff('second', lag(sent_at) over (partition by session_id order by seq), sent_at) as gap_seconds,
+        from messages
+    )
+    group by session_id
+
+),
+
+peaks as (
+
+    select
+        session_id,
+        first(minute_at order by n_messages desc, minute_at) as peak_minute_at,  -- the earliest of equals
+        max(n_messages) as peak_minute_messages,
+        count(*) filter (where is_peak) as n_peak_minutes,
+    from minutes
+    group by session_id
+
+),
+
+per_person as (
+
+    select
+        session_id,
+        user_id,
+        count(*) as n_messages,
+    from messages
+    where message_kind != 'system'
+    group by session_id, user_id
+
+),
+
+inequality as (
+
+    {{ participation_inequality('per_person', 'session_id') }}
 
 ),
 
@@ -43,6 +102,16 @@ final as (
         per_session.n_messages,
         per_session.n_participants,
         per_session.n_questions,
+        per_session.n_unanswered_questions,
+        per_session.median_response_seconds,
+        peaks.peak_minute_at,
+        peaks.peak_minute_messages,
+        peaks.n_peak_minutes,
+        coalesce(gaps.longest_silence_minutes, 0) as longest_silence_minutes,
+        coalesce(inequality.participation_gini, 0) as participation_gini,
+        coalesce(inequality.top10_share, 0) as top10_share,
+        per_session.n_tech_issues,
+        per_session.n_links,
         per_session.n_private_messages,
         per_session.n_replies,
         per_session.n_reaction_messages,
@@ -52,8 +121,10 @@ final as (
         files.source_file,
         files.encoding as source_encoding,
     from files
-    inner join per_session
-        on files.session_id = per_session.session_id
+    inner join per_session on files.session_id = per_session.session_id
+    left join gaps on files.session_id = gaps.session_id
+    left join peaks on files.session_id = peaks.session_id
+    left join inequality on files.session_id = inequality.session_id
 
 )
 

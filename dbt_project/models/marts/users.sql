@@ -1,8 +1,15 @@
--- Without a roster a display name identifies a person only within its course,
--- so one row here is one (course, normalised name); role is unknown.
+-- One row per person. With a roster a person is a user_key across courses; without
+-- one, a normalised display name within one course (a "Lee" in two courses is two
+-- people). Role: the highest any session gives them (instructor > ta > student > unknown).
 with messages as (
 
-    select * from {{ ref('int_messages_classified') }}
+    select * from {{ ref('messages') }}
+
+),
+
+roster as (
+
+    select * from {{ ref('stg_lake__roster') }}
 
 ),
 
@@ -10,12 +17,16 @@ per_user as (
 
     select
         user_id,
-        any_value(course_id) as course_id,
+        min(course_id) as course_id,
         min(sender_name) as display_name,
+        case min(case role when 'system' then 0 when 'instructor' then 1 when 'ta' then 2 when 'student' then 3 else 4 end)
+            when 0 then 'system' when 1 then 'instructor' when 2 then 'ta' when 3 then 'student' else 'unknown'
+        end as role,
         count(distinct course_id) as n_courses,
         count(distinct session_id) as n_sessions,
         count(*) as n_messages,
         count(*) filter (where is_question) as n_questions,
+        count(*) filter (where answers_message_id is not null) as n_answers,
         min(sent_at) as first_seen_at,
         max(sent_at) as last_seen_at,
     from messages
@@ -23,20 +34,33 @@ per_user as (
 
 ),
 
+roster_keys as (
+
+    select
+        left(md5('key:' || user_key), 16) as user_id,
+        any_value(user_key) as user_key,
+    from roster
+    group by user_key
+
+),
+
 final as (
 
     select
-        user_id,
-        course_id,
-        display_name,
-        'unknown' as role,
-        n_courses,
-        n_sessions,
-        n_messages,
-        n_questions,
-        first_seen_at,
-        last_seen_at,
+        per_user.user_id,
+        roster_keys.user_key,
+        per_user.course_id,
+        per_user.display_name,
+        per_user.role,
+        per_user.n_courses,
+        per_user.n_sessions,
+        per_user.n_messages,
+        per_user.n_questions,
+        per_user.n_answers,
+        per_user.first_seen_at,
+        per_user.last_seen_at,
     from per_user
+    left join roster_keys on per_user.user_id = roster_keys.user_id
 
 )
 

@@ -44,7 +44,7 @@ renamed as (
         collected_reactions,
         coalesce(
             list_sum(list_transform(collected_reactions, lambda r: len(r.reactors))), 0
-        ) as n_collected_reactions,
+        )::integer as n_collected_reactions,
         source_file,
         cast(source_line as integer) as source_line,
         cast(n_lines as integer) as n_source_lines,
