@@ -1,142 +1,164 @@
-"""Tests of the expectations runner on small hand-built DuckDB warehouses.
+"""Tests of the expectations runner on a real warehouse, broken one fact at a time.
 
-Each test builds a warehouse file in tmp_path with the marts of
-docs/contract.md (messages, sessions, users: a handful of consistent rows),
-optionally breaks one fact with SQL, runs `run_checks`, and asserts on the
-report, the result JSON files and the Data Docs it writes.
+One warehouse is built per test session by the project's own pipeline (ingest
+and dbt build of the layout fixtures, see tests/helpers.py), so the marts
+have exactly the schema dbt produces (messages, sessions, users,
+session_minutes, courses, ...). Each test copies that warehouse file into its
+own tmp_path, optionally breaks one fact with SQL, runs `run_checks`, and
+asserts on the report (which suite and expectation failed, the observed
+values), the result JSON files and the Data Docs it writes. Expected numbers
+are read from the copy itself, never hard-coded.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
+import shutil
 from pathlib import Path
+from typing import Any, Callable
 
 import duckdb
 import pytest
+from helpers import build_warehouse, write_layout_courses
 
+from classchat.config import Paths
 from expectations import SUITES, CheckError, MartSuite, run_checks
+from expectations.suites import suite_names
 
-SCHEMA_AND_DATA = """
-CREATE TABLE sessions (
-    session_id VARCHAR, course_id VARCHAR, session_date DATE, title VARCHAR,
-    source_format VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP,
-    duration_minutes DOUBLE, n_messages INTEGER, n_participants INTEGER, n_questions INTEGER
-);
-INSERT INTO sessions VALUES
-    ('dl101/2020-03-14_lecture', 'dl101', DATE '2020-03-14', 'Lecture 1', 'plain',
-     TIMESTAMP '2020-03-14 10:00:00', TIMESTAMP '2020-03-14 10:05:00', 5.0, 3, 2, 1),
-    ('dl101/2020-03-21_lecture', 'dl101', DATE '2020-03-21', 'Lecture 2', 'plain',
-     TIMESTAMP '2020-03-21 10:00:00', TIMESTAMP '2020-03-21 10:01:00', 1.0, 2, 2, 0);
-
-CREATE TABLE messages (
-    message_id VARCHAR, session_id VARCHAR, course_id VARCHAR, user_id VARCHAR,
-    sender_name VARCHAR, recipient VARCHAR, is_private BOOLEAN, message_kind VARCHAR,
-    seq INTEGER, sent_at TIMESTAMP, minute_at TIMESTAMP, body VARCHAR, is_question BOOLEAN,
-    source_file VARCHAR, source_line INTEGER
-);
-INSERT INTO messages
-SELECT
-    substr(md5(session_id || '#' || seq), 1, 16) AS message_id,
-    session_id, 'dl101', substr(md5('dl101#' || lower(sender_name)), 1, 16),
-    sender_name, 'everyone', false, message_kind, seq, sent_at,
-    date_trunc('minute', sent_at), body, is_question,
-    session_id || '.txt', seq * 2
-FROM (VALUES
-    ('dl101/2020-03-14_lecture', 1, TIMESTAMP '2020-03-14 10:00:00', 'Ann', 'text', 'hello all', false),
-    ('dl101/2020-03-14_lecture', 2, TIMESTAMP '2020-03-14 10:02:30', 'Bob', 'text', 'what is x?', true),
-    ('dl101/2020-03-14_lecture', 3, TIMESTAMP '2020-03-14 10:05:00', 'Ann', 'reply', 'an array', false),
-    ('dl101/2020-03-21_lecture', 1, TIMESTAMP '2020-03-21 10:00:00', 'Cy', 'text', 'hi', false),
-    ('dl101/2020-03-21_lecture', 2, TIMESTAMP '2020-03-21 10:01:00', 'Ann', 'reaction', '+1', false)
-) AS v(session_id, seq, sent_at, sender_name, message_kind, body, is_question);
-
-CREATE TABLE users AS
-SELECT
-    user_id, 'dl101' AS course_id, any_value(sender_name) AS display_name, 'unknown' AS role,
-    1 AS n_courses, count(DISTINCT session_id)::INTEGER AS n_sessions,
-    count(*)::INTEGER AS n_messages, count(*) FILTER (WHERE is_question)::INTEGER AS n_questions,
-    min(sent_at) AS first_seen_at, max(sent_at) AS last_seen_at
-FROM messages
-GROUP BY user_id;
-"""
+MARTS = ("messages", "sessions", "users", "session_minutes", "courses")  # the suites, in run order
 
 
-def make_warehouse(path: Path, *breakage: str) -> Path:
-    """A consistent warehouse at `path`, then each SQL statement of `breakage` applied."""
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(SCHEMA_AND_DATA)
-        for statement in breakage:
-            con.execute(statement)
-    finally:
-        con.close()
-    return path
+@pytest.fixture(scope="session")
+def real_warehouse(tmp_path_factory) -> Path:
+    """The warehouse the pipeline builds from the layout fixtures (built once, never modified)."""
+    paths = Paths(tmp_path_factory.mktemp("gx") / "data")
+    write_layout_courses(paths)
+    build_warehouse(paths)
+    return paths.warehouse
 
 
 @pytest.fixture
-def dirs(tmp_path: Path) -> tuple[Path, Path]:
-    return tmp_path / "warehouse.duckdb", tmp_path / "quality"
+def make_warehouse(real_warehouse: Path, tmp_path: Path) -> Callable[..., Path]:
+    """`make_warehouse(*breakage)`: a copy of the real warehouse in tmp_path, each SQL statement applied."""
+
+    def make(*breakage: str) -> Path:
+        target = tmp_path / "warehouse.duckdb"
+        shutil.copyfile(real_warehouse, target)
+        con = duckdb.connect(str(target))
+        try:
+            for statement in breakage:
+                con.execute(statement)
+        finally:
+            con.close()
+        return target
+
+    return make
 
 
-def failed_labels(report, suite: str) -> set[tuple[str, str | None]]:
-    return {(o.expectation, o.column) for o in report.suite(suite).failed}
+@pytest.fixture
+def quality(tmp_path: Path) -> Path:
+    return tmp_path / "quality"
 
 
-def test_consistent_warehouse_passes_and_writes_results(dirs):
-    warehouse, quality = dirs
-    make_warehouse(warehouse)
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
-    t0 = time.perf_counter()
+
+def scalar(warehouse: Path, sql: str) -> Any:
+    ((value,),) = query(warehouse, sql)
+    return value
+
+
+def count(warehouse: Path, table: str) -> int:
+    return scalar(warehouse, f"SELECT count(*) FROM {table}")
+
+
+def failed_labels(report, suite: str) -> set[str]:
+    return {o.label() for o in report.suite(suite).failed}
+
+
+def assert_only_failure(report, suite: str, label: str, observed: str) -> None:
+    """`label` is the one failed expectation of the run: in `suite`, critical, seen as `observed`."""
+    for other in MARTS:
+        if other != suite:
+            assert report.suite(other).success, (other, report.suite(other).failed)
+    (failure,) = report.suite(suite).failed
+    assert failure.label() == label
+    assert failure.severity == "critical"
+    assert failure.observed == observed
+    assert report.success is False
+    message = report.failure_message()
+    assert message.startswith(f"expectation failed in suite '{suite}': {label} — {failure.description}")
+    assert f"[observed: {observed}]" in message
+    assert "more critical" not in message
+    assert "\n" not in message
+
+
+# ---------------------------------------------------------------------------
+# the consistent warehouse
+# ---------------------------------------------------------------------------
+
+
+def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
+    warehouse = make_warehouse()
+    n_rows = {name: count(warehouse, name) for name in MARTS}
+    assert all(n > 0 for n in n_rows.values()), n_rows
+
     report = run_checks(warehouse, quality)
-    elapsed = time.perf_counter() - t0
-    print(f"run_checks on the small warehouse: {elapsed:.2f} s")
 
     assert report.success is True
     assert report.failure_message() is None
-    assert [s.name for s in report.suites] == ["messages", "sessions", "users"]
+    assert suite_names() == list(MARTS)
+    assert [s.name for s in report.suites] == list(MARTS)
     for s in report.suites:
         assert s.success, s.failed
         assert s.n_failed == 0
         assert s.n_expectations == len(next(x for x in SUITES if x.name == s.name).build_suite().expectations)
-    assert report.suite("messages").n_rows == 5
-    assert report.suite("sessions").n_rows == 2
-    assert report.suite("users").n_rows == 3
+        assert s.n_rows == n_rows[s.name]
 
     # result JSON per suite, written by GX's to_json_dict
-    for name in ("messages", "sessions", "users"):
+    for name in MARTS:
         data = json.loads((quality / "results" / f"{name}.json").read_text())
         assert data["success"] is True
         assert data["suite_name"] == name
         assert data["statistics"]["unsuccessful_expectations"] == 0
         assert data["statistics"]["evaluated_expectations"] == report.suite(name).n_expectations
+        assert report.suite(name).result_file == quality / "results" / f"{name}.json"
     latest = json.loads((quality / "latest.json").read_text())
     assert latest["success"] is True
-    assert set(latest["suites"]) == {"messages", "sessions", "users"}
-    assert latest["suites"]["messages"]["n_rows"] == 5
+    assert list(latest["suites"]) == list(MARTS)
+    assert latest["suites"]["messages"]["n_rows"] == n_rows["messages"]
+    assert latest["suites"]["session_minutes"]["n_rows"] == n_rows["session_minutes"]
     assert latest["suites"]["sessions"]["n_failed"] == 0
     assert not list((quality / "results").glob("*.tmp"))
 
     # Data Docs
     assert report.data_docs == quality / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert report.data_docs.is_file()
-    assert "messages" in report.data_docs.read_text()
+    index = report.data_docs.read_text()
+    assert all(name in index for name in MARTS)
 
     # rows for the warehouse table
     rows = report.rows()
     assert len(rows) == sum(s.n_expectations for s in report.suites)
-    assert {r["suite"] for r in rows} == {"messages", "sessions", "users"}
+    assert {r["suite"] for r in rows} == set(MARTS)
     assert all(r["success"] for r in rows)
     assert {"checked_at", "suite", "expectation", "column", "success", "severity", "observed"} <= set(rows[0])
-    row_count = next(
-        r
-        for r in rows
-        if r["suite"] == "messages" and r["expectation"] == "expect_table_row_count_to_be_between"
-    )
-    assert row_count["observed"] == "5"
-    assert row_count["column"] is None
-    assert report.summary_lines()[0].startswith("messages")
-    assert "checks passed" in report.summary_lines()[-2]
+    for name in MARTS:
+        (row_count,) = [
+            r for r in rows if r["suite"] == name and r["expectation"] == "expect_table_row_count_to_be_between"
+        ]
+        assert row_count["observed"] == str(n_rows[name])
+        assert row_count["column"] is None
+    lines = report.summary_lines()
+    for name, line in zip(MARTS, lines):
+        assert line.startswith(name) and " ok " in line and line.endswith(f"; {n_rows[name]} rows")
+    assert "checks passed" in lines[len(MARTS)]
 
     # re-running on the same context is idempotent (data source, suites, definitions updated)
     again = run_checks(warehouse, quality, build_docs=False)
@@ -144,130 +166,159 @@ def test_consistent_warehouse_passes_and_writes_results(dirs):
     assert [s.n_expectations for s in again.suites] == [s.n_expectations for s in report.suites]
     assert again.data_docs is None
     suite_files = sorted(p.name for p in (quality / "gx" / "expectations").glob("*.json"))
-    assert suite_files == ["messages.json", "sessions.json", "users.json"]
+    assert suite_files == sorted(f"{name}.json" for name in MARTS)
 
 
-def test_session_count_disagreeing_with_messages_fails_sessions(dirs):
-    warehouse, quality = dirs
-    make_warehouse(
-        warehouse, "UPDATE sessions SET n_messages = 4 WHERE session_id = 'dl101/2020-03-14_lecture'"
+# ---------------------------------------------------------------------------
+# one broken fact each
+# ---------------------------------------------------------------------------
+
+
+def test_session_count_disagreeing_with_messages_fails_sessions(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "UPDATE sessions SET n_messages = n_messages + 1 WHERE session_id = (SELECT min(session_id) FROM sessions)"
     )
+    n_sessions = count(warehouse, "sessions")
+    n_messages, n_rows = query(
+        warehouse,
+        "SELECT s.n_messages, count(*) FROM sessions s JOIN messages m USING (session_id) "
+        "WHERE s.session_id = (SELECT min(session_id) FROM sessions) GROUP BY s.n_messages",
+    )[0]
+    assert n_messages == n_rows + 1
 
     report = run_checks(warehouse, quality, build_docs=False)
 
-    assert report.success is False
-    assert report.suite("messages").success
-    assert report.suite("users").success
-    sessions = report.suite("sessions")
-    assert sessions.n_failed == 1
-    (failure,) = sessions.failed
+    label = "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)"
+    assert_only_failure(
+        report, "sessions", label, f"1 of {n_sessions} rows unexpected, e.g. ({n_messages}, {n_rows})"
+    )
+    (failure,) = report.suite("sessions").failed
     assert failure.expectation == "expect_column_pair_values_to_be_equal"
     assert failure.columns == ("n_messages", "n_message_rows")
-    assert failure.severity == "critical"
-    assert failure.observed == "1 of 2 rows unexpected, e.g. (4, 3)"
-    message = report.failure_message()
-    assert "'sessions'" in message
-    assert "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)" in message
-    assert "\n" not in message
     latest = json.loads((quality / "latest.json").read_text())
     assert latest["success"] is False
+    assert latest["suites"]["sessions"]["n_failed_critical"] == 1
     assert latest["suites"]["sessions"]["failed"][0]["expectation"] == "expect_column_pair_values_to_be_equal"
     stored = json.loads((quality / "results" / "sessions.json").read_text())
     assert stored["success"] is False
     assert stored["statistics"]["unsuccessful_expectations"] == 1
+    assert json.loads((quality / "results" / "messages.json").read_text())["success"] is True
     failed_rows = [r for r in report.rows() if not r["success"]]
     assert [(r["suite"], r["column"]) for r in failed_rows] == [("sessions", "n_messages, n_message_rows")]
+    assert any(line.startswith("sessions") and "FAILED" in line for line in report.summary_lines())
 
 
-def test_message_after_session_end_fails_messages(dirs):
-    warehouse, quality = dirs
-    make_warehouse(
-        warehouse,
-        "UPDATE messages SET sent_at = TIMESTAMP '2020-03-14 10:07:00' "
-        "WHERE session_id = 'dl101/2020-03-14_lecture' AND seq = 3",
+def test_message_after_session_end_fails_messages(make_warehouse, quality):
+    last_message = (
+        "SELECT message_id FROM messages WHERE session_id = (SELECT min(session_id) FROM sessions) "
+        "ORDER BY seq DESC LIMIT 1"
     )
+    warehouse = make_warehouse(
+        "UPDATE messages SET sent_at = sent_at + INTERVAL 2 MINUTE "
+        f"WHERE message_id = ({last_message})"
+    )
+    ended_at, sent_at = query(
+        warehouse,
+        "SELECT s.ended_at, m.sent_at FROM messages m JOIN sessions s USING (session_id) "
+        f"WHERE m.message_id = ({last_message})",
+    )[0]
+    assert sent_at > ended_at
 
     report = run_checks(warehouse, quality, build_docs=False)
 
-    assert report.success is False
-    assert failed_labels(report, "messages") == {
-        ("expect_column_pair_values_a_to_be_greater_than_b", "session_ended_at, sent_at")
-    }
-    (failure,) = report.suite("messages").failed
-    assert failure.observed == "1 of 5 rows unexpected, e.g. (2020-03-14 10:05:00, 2020-03-14 10:07:00)"
-    assert "ended_at" in failure.description
-    assert report.suite("sessions").success
-    # users' last_seen_at moved too, but users were built before the change: its soft check stays quiet
-    assert "'messages'" in report.failure_message()
+    label = "expect_column_pair_values_a_to_be_greater_than_b(session_ended_at, sent_at)"
+    observed = f"1 of {count(warehouse, 'messages')} rows unexpected, e.g. ({ended_at}, {sent_at})"
+    # users' last_seen_at is left as built: nothing else notices the moved message
+    assert_only_failure(report, "messages", label, observed)
+    assert "ended_at" in report.suite("messages").failed[0].description
 
 
-def test_duplicated_message_id_fails_messages(dirs):
-    warehouse, quality = dirs
-    make_warehouse(
-        warehouse,
-        "UPDATE messages SET message_id = (SELECT message_id FROM messages "
-        "WHERE session_id = 'dl101/2020-03-14_lecture' AND seq = 1) "
-        "WHERE session_id = 'dl101/2020-03-14_lecture' AND seq = 2",
+def test_duplicated_message_id_fails_messages(make_warehouse, quality):
+    first_two = (
+        "SELECT message_id FROM messages WHERE session_id = (SELECT min(session_id) FROM sessions) "
+        "ORDER BY seq LIMIT 1 OFFSET {}"
     )
+    warehouse = make_warehouse(
+        f"UPDATE messages SET message_id = ({first_two.format(0)}) WHERE message_id = ({first_two.format(1)})"
+    )
+    (dup_id,) = query(warehouse, "SELECT message_id FROM messages GROUP BY message_id HAVING count(*) > 1")[0]
 
     report = run_checks(warehouse, quality, build_docs=False)
 
-    assert report.success is False
-    labels = failed_labels(report, "messages")
-    assert labels == {("expect_column_values_to_be_unique", "message_id")}
-    (failure,) = report.suite("messages").failed
-    duplicated = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        (dup_id,) = duplicated.sql(
-            "SELECT message_id FROM messages GROUP BY message_id HAVING count(*) > 1"
-        ).fetchall()[0]
-    finally:
-        duplicated.close()
-    assert failure.observed == f"2 of 5 rows unexpected, e.g. '{dup_id}'; '{dup_id}'"
+    observed = f"2 of {count(warehouse, 'messages')} rows unexpected, e.g. '{dup_id}'; '{dup_id}'"
+    assert_only_failure(report, "messages", "expect_column_values_to_be_unique(message_id)", observed)
     assert report.failure_message().startswith(
         "expectation failed in suite 'messages': expect_column_values_to_be_unique(message_id)"
     )
 
 
-def test_orphan_message_and_bad_kind_fail_messages(dirs):
-    warehouse, quality = dirs
-    make_warehouse(
-        warehouse,
-        "UPDATE messages SET message_kind = 'emoji' WHERE seq = 1 AND session_id LIKE '%03-21%'",
-        "UPDATE messages SET session_id = 'dl101/gone' WHERE seq = 2 AND session_id LIKE '%03-21%'",
+def test_orphan_message_and_bad_kind_fail_messages(make_warehouse, quality, real_warehouse):
+    session = scalar(real_warehouse, "SELECT min(session_id) FROM sessions")
+    kind_id, orphan_id = (
+        row[0]
+        for row in query(
+            real_warehouse,
+            f"SELECT message_id FROM messages WHERE session_id = '{session}' AND NOT is_question "
+            "ORDER BY seq LIMIT 2",
+        )
     )
+    warehouse = make_warehouse(
+        f"UPDATE messages SET message_kind = 'emoji' WHERE message_id = '{kind_id}'",
+        f"UPDATE messages SET session_id = 'nowhere/gone' WHERE message_id = '{orphan_id}'",
+    )
+    n_messages = count(warehouse, "messages")
 
     report = run_checks(warehouse, quality, build_docs=False)
 
-    assert failed_labels(report, "messages") == {
-        ("expect_column_values_to_be_in_set", "message_kind"),
-        ("expect_column_values_to_not_be_null", "session_found"),
+    failed = {o.label(): o.observed for o in report.suite("messages").failed}
+    assert failed == {
+        "expect_column_values_to_be_in_set(message_kind)": f"1 of {n_messages} rows unexpected, e.g. 'emoji'",
+        "expect_column_values_to_not_be_null(session_found)": (
+            f"1 of {n_messages} rows unexpected, e.g. NULL"
+        ),
     }
-    # the session lost a message row, so its n_messages no longer matches
-    assert ("expect_column_pair_values_to_be_equal", "n_messages, n_message_rows") in failed_labels(
-        report, "sessions"
+    # the session lost a message row (not a question), so only its n_messages no longer matches
+    n_before = scalar(warehouse, f"SELECT n_messages FROM sessions WHERE session_id = '{session}'")
+    assert {o.label(): o.observed for o in report.suite("sessions").failed} == {
+        "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)": (
+            f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. ({n_before}, {n_before - 1})"
+        )
+    }
+    assert report.suite("users").success
+    assert report.success is False
+    assert "+2 more critical" in report.failure_message()
+
+
+def test_soft_check_failure_keeps_overall_success(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "UPDATE users SET n_messages = n_messages + 1 WHERE user_id = (SELECT min(user_id) FROM users)"
     )
-
-
-def test_soft_check_failure_keeps_overall_success(dirs):
-    warehouse, quality = dirs
-    make_warehouse(warehouse, "UPDATE users SET n_messages = n_messages + 1 WHERE display_name = 'Cy'")
+    n_messages = scalar(warehouse, "SELECT n_messages FROM users WHERE user_id = (SELECT min(user_id) FROM users)")
 
     report = run_checks(warehouse, quality, build_docs=False)
 
     users = report.suite("users")
     assert users.success is False
-    assert [(o.expectation, o.severity) for o in users.failed] == [
-        ("expect_column_pair_values_to_be_equal", "warning")
+    assert [(o.label(), o.severity, o.observed) for o in users.failed] == [
+        (
+            "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)",
+            "warning",
+            f"1 of {count(warehouse, 'users')} rows unexpected, e.g. ({n_messages}, {n_messages - 1})",
+        )
     ]
+    assert users.n_failed_critical == 0
+    assert all(report.suite(name).success for name in MARTS if name != "users")
     assert report.success is True
     assert report.failure_message() is None
     assert any(line.startswith("users") and "warn" in line for line in report.summary_lines())
+    latest = json.loads((quality / "latest.json").read_text())
+    assert latest["success"] is True
+    assert latest["suites"]["users"]["critical_success"] is True
+    assert latest["suites"]["users"]["success"] is False
 
 
-def test_missing_column_is_a_failure_not_a_crash(dirs):
-    warehouse, quality = dirs
-    make_warehouse(warehouse, "ALTER TABLE sessions DROP COLUMN n_questions")
+def test_missing_column_is_a_failure_not_a_crash(make_warehouse, quality):
+    warehouse = make_warehouse("ALTER TABLE sessions DROP COLUMN n_questions")
 
     report = run_checks(warehouse, quality, build_docs=False)
 
@@ -275,86 +326,213 @@ def test_missing_column_is_a_failure_not_a_crash(dirs):
     assert {o.label() for o in failed} == {
         "expect_column_values_to_not_be_null(n_questions)",
         "expect_column_values_to_be_between(n_questions)",
+        "expect_column_pair_values_to_be_equal(n_questions, n_question_rows)",
+        "expect_column_pair_values_a_to_be_greater_than_b(n_questions, n_unanswered_questions)",
         "expect_column_pair_values_a_to_be_greater_than_b(n_messages, n_questions)",
     }
     assert all(o.observed == "error: The column \"n_questions\" in BatchData does not exist." for o in failed)
+    assert all(report.suite(name).success for name in MARTS if name != "sessions")
     assert report.success is False
+    assert "suite 'sessions'" in report.failure_message()
 
 
-def test_null_count_is_reported_not_raised(dirs):
-    # DuckDB hands a column holding NULLs to pandas as a masked Int32; GX must still count the row
-    warehouse, quality = dirs
-    make_warehouse(warehouse, "UPDATE sessions SET n_messages = NULL WHERE session_id LIKE '%03-21%'")
+def test_null_count_is_reported_not_raised(make_warehouse, quality):
+    # DuckDB hands a column holding NULLs to pandas as a masked Int64; GX must still count the row
+    last = "(SELECT max(session_id) FROM sessions)"
+    warehouse = make_warehouse(f"UPDATE sessions SET n_messages = NULL WHERE session_id = {last}")
+    n_sessions = count(warehouse, "sessions")
+    n_rows = scalar(warehouse, f"SELECT count(*) FROM messages WHERE session_id = {last}")
+    n_questions, n_participants = query(
+        warehouse, f"SELECT n_questions, n_participants FROM sessions WHERE session_id = {last}"
+    )[0]
 
     report = run_checks(warehouse, quality, build_docs=False)
 
     failed = {o.label(): o.observed for o in report.suite("sessions").failed}
+    bad = f"1 of {n_sessions} rows unexpected, e.g."
     assert failed == {
-        "expect_column_values_to_not_be_null(n_messages)": "1 of 2 rows unexpected, e.g. NULL",
-        "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)": (
-            "1 of 2 rows unexpected, e.g. (NULL, 2)"
-        ),
+        "expect_column_values_to_not_be_null(n_messages)": f"{bad} NULL",
+        "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)": f"{bad} (NULL, {n_rows})",
         "expect_column_pair_values_a_to_be_greater_than_b(n_messages, n_questions)": (
-            "1 of 2 rows unexpected, e.g. (NULL, 0)"
+            f"{bad} (NULL, {n_questions})"
         ),
         "expect_column_pair_values_a_to_be_greater_than_b(n_messages, n_participants)": (
-            "1 of 2 rows unexpected, e.g. (NULL, 2)"
+            f"{bad} (NULL, {n_participants})"
         ),
     }
+    assert report.success is False
 
 
-def test_validation_history_is_pruned(dirs, monkeypatch):
+# ---------------------------------------------------------------------------
+# the newer checks
+# ---------------------------------------------------------------------------
+
+
+def test_intent_outside_accepted_set_fails_messages(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "UPDATE messages SET intent = 'rant' "
+        "WHERE message_id = (SELECT min(message_id) FROM messages WHERE intent = 'other')"
+    )
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    observed = f"1 of {count(warehouse, 'messages')} rows unexpected, e.g. 'rant'"
+    assert_only_failure(report, "messages", "expect_column_values_to_be_in_set(intent)", observed)
+
+
+def test_negative_response_seconds_fails_messages(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "UPDATE messages SET response_seconds = -5 "
+        "WHERE message_id = (SELECT min(message_id) FROM messages WHERE response_seconds IS NOT NULL)"
+    )
+    n_messages = count(warehouse, "messages")
+    assert scalar(warehouse, "SELECT count(*) FROM messages WHERE response_seconds IS NULL") > 0
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    # response_seconds holds NULLs (messages that are no answered question): a float column, NULLs not counted
+    observed = f"1 of {n_messages} rows unexpected, e.g. -5.0"
+    assert_only_failure(report, "messages", "expect_column_values_to_be_between(response_seconds)", observed)
+
+
+def test_participation_gini_above_one_fails_sessions(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "UPDATE sessions SET participation_gini = 1.5 WHERE session_id = (SELECT min(session_id) FROM sessions)"
+    )
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    observed = f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. 1.5"
+    assert_only_failure(report, "sessions", "expect_column_values_to_be_between(participation_gini)", observed)
+    assert "between 0 and 1" in report.failure_message()
+
+
+def test_session_questions_disagreeing_with_question_rows_fails_sessions(make_warehouse, quality):
+    # a session with room for one more question, so n_messages >= n_questions still holds
+    target = "(SELECT min(session_id) FROM sessions WHERE n_questions < n_messages)"
+    warehouse = make_warehouse(f"UPDATE sessions SET n_questions = n_questions + 1 WHERE session_id = {target}")
+    n_questions = scalar(warehouse, f"SELECT n_questions FROM sessions WHERE session_id = {target}")
+    n_question_rows = scalar(
+        warehouse, f"SELECT count(*) FROM messages WHERE is_question AND session_id = {target}"
+    )
+    assert n_questions == n_question_rows + 1
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    observed = f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. ({n_questions}, {n_question_rows})"
+    label = "expect_column_pair_values_to_be_equal(n_questions, n_question_rows)"
+    assert_only_failure(report, "sessions", label, observed)
+
+
+def test_missing_session_minute_fails_sessions(make_warehouse, real_warehouse, quality):
+    session, n_minutes = query(
+        real_warehouse,
+        "SELECT session_id, count(*) FROM session_minutes GROUP BY session_id ORDER BY session_id LIMIT 1",
+    )[0]
+    assert n_minutes >= 3
+    warehouse = make_warehouse(  # a minute in the middle of the session
+        f"DELETE FROM session_minutes WHERE session_id = '{session}' AND minute_at = "
+        f"(SELECT minute_at FROM session_minutes WHERE session_id = '{session}' ORDER BY minute_at LIMIT 1 OFFSET 1)"
+    )
+    assert count(warehouse, "session_minutes") == count(real_warehouse, "session_minutes") - 1
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    observed = f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. ({n_minutes - 1}, {n_minutes})"
+    label = "expect_column_pair_values_to_be_equal(n_minute_rows, n_minutes_spanned)"
+    assert_only_failure(report, "sessions", label, observed)
+    # the session_minutes suite itself sees a consistent (shorter) mart
+    assert report.suite("session_minutes").n_rows == count(warehouse, "session_minutes")
+
+
+def test_answered_share_above_one_fails_courses(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "UPDATE courses SET answered_share = 2.0 WHERE course_id = (SELECT min(course_id) FROM courses)"
+    )
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    observed = f"1 of {count(warehouse, 'courses')} rows unexpected, e.g. 2.0"
+    assert_only_failure(report, "courses", "expect_column_values_to_be_between(answered_share)", observed)
+    stored = json.loads((quality / "results" / "courses.json").read_text())
+    assert stored["success"] is False
+    assert stored["statistics"]["unsuccessful_expectations"] == 1
+
+
+# ---------------------------------------------------------------------------
+# the GX store, errors and suite changes
+# ---------------------------------------------------------------------------
+
+
+def test_validation_history_is_pruned(make_warehouse, quality, monkeypatch):
     import expectations.runner as runner
 
-    warehouse, quality = dirs
-    make_warehouse(warehouse)
+    warehouse = make_warehouse()
     monkeypatch.setattr(runner, "KEEP_RUNS", 2)
     for build_docs in (True, True, False, True):
         report = run_checks(warehouse, quality, build_docs=build_docs)
     assert report.success
     for base in ("validations", "data_docs/local_site/validations"):
-        runs = list((quality / "gx" / "uncommitted" / base / "sessions" / "classchat").iterdir())
-        assert len(runs) == 2, base
+        for name in MARTS:
+            runs = list((quality / "gx" / "uncommitted" / base / name / "classchat").iterdir())
+            assert len(runs) == 2, (base, name)
     # the index links the kept runs of every suite, each with its page (also the run without docs)
     site = quality / "gx" / "uncommitted" / "data_docs" / "local_site"
     links = set(re.findall(r"validations/[^'\"]+?\.html", (site / "index.html").read_text()))
-    assert len(links) == 2 * 3
+    assert len(links) == 2 * len(MARTS)
     assert all((site / link).is_file() for link in links)
 
 
-def test_missing_mart_or_warehouse_raises(dirs):
-    warehouse, quality = dirs
+def test_missing_mart_or_warehouse_raises(make_warehouse, quality, tmp_path):
     with pytest.raises(CheckError, match="no warehouse"):
-        run_checks(warehouse, quality)
-    make_warehouse(warehouse, "DROP TABLE users")
+        run_checks(tmp_path / "nowhere.duckdb", quality)
+    warehouse = make_warehouse("DROP TABLE users")
     with pytest.raises(CheckError, match="suite 'users'"):
+        run_checks(warehouse, quality, build_docs=False)
+    # the sessions suite reads session_minutes too: without it, that suite cannot run
+    warehouse = make_warehouse("DROP TABLE session_minutes")
+    with pytest.raises(CheckError, match="suite 'sessions'.*session_minutes"):
         run_checks(warehouse, quality, build_docs=False)
 
 
-def test_an_added_mart_is_one_entry_and_dropped_suites_are_removed(dirs):
-    warehouse, quality = dirs
-    make_warehouse(warehouse)
-    courses = MartSuite(
-        name="courses",
-        query="SELECT course_id, count(*) AS n_sessions FROM sessions GROUP BY course_id",
+def test_an_added_mart_is_one_entry_and_dropped_suites_are_removed(make_warehouse, quality):
+    warehouse = make_warehouse()
+    n_rows = count(warehouse, "user_sessions")
+    n_single = scalar(warehouse, "SELECT count(*) FROM user_sessions WHERE n_messages < 2")
+    assert 0 < n_single < n_rows
+    user_sessions = MartSuite(
+        name="user_sessions",
+        query="SELECT * FROM user_sessions",
         expectations=lambda gxe: [
-            gxe.ExpectColumnValuesToBeUnique(
-                column="course_id", description="one row per course", severity="critical"
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["user_id", "session_id"],
+                description="one row per person and session",
+                severity="critical",
             ),
             gxe.ExpectColumnValuesToBeBetween(
-                column="n_sessions", min_value=3, description="at least 3 sessions", severity="warning"
+                column="n_messages", min_value=2, description="at least 2 messages", severity="warning"
             ),
         ],
     )
 
-    report = run_checks(warehouse, quality, build_docs=False, suites=[*SUITES, courses])
+    report = run_checks(warehouse, quality, build_docs=False, suites=[*SUITES, user_sessions])
     assert report.success is True  # only a warning failed
-    assert [(o.expectation, o.observed) for o in report.suite("courses").failed] == [
-        ("expect_column_values_to_be_between", "1 of 1 rows unexpected, e.g. 2")
+    assert [s.name for s in report.suites] == [*MARTS, "user_sessions"]
+    added = report.suite("user_sessions")
+    assert added.n_rows == n_rows
+    assert added.n_expectations == 2
+    assert [(o.label(), o.severity) for o in added.failed] == [
+        ("expect_column_values_to_be_between(n_messages)", "warning")
     ]
-    assert (quality / "results" / "courses.json").is_file()
+    assert added.failed[0].observed.startswith(f"{n_single} of {n_rows} rows unexpected, e.g. 1")
+    assert (quality / "results" / "user_sessions.json").is_file()
+    assert (quality / "gx" / "expectations" / "user_sessions.json").is_file()
+    assert "user_sessions" in json.loads((quality / "latest.json").read_text())["suites"]
 
-    run_checks(warehouse, quality, build_docs=False)
-    assert not (quality / "results" / "courses.json").exists()
-    assert not (quality / "gx" / "expectations" / "courses.json").exists()
-    assert not (quality / "gx" / "validation_definitions" / "courses.json").exists()
+    again = run_checks(warehouse, quality, build_docs=False)
+    assert [s.name for s in again.suites] == list(MARTS)
+    assert not (quality / "results" / "user_sessions.json").exists()
+    assert not (quality / "gx" / "expectations" / "user_sessions.json").exists()
+    assert not (quality / "gx" / "validation_definitions" / "user_sessions.json").exists()
+    assert "user_sessions" not in json.loads((quality / "latest.json").read_text())["suites"]
+    assert sorted(p.stem for p in (quality / "results").glob("*.json")) == sorted(MARTS)
