@@ -14,7 +14,7 @@ import sys
 
 from classchat import __version__
 from classchat.config import REPORTS_DIR, Paths, get_paths, offline_environment
-from classchat.pipeline import StageError, build_stage, check_stage, data_dir_lock, ingest_stage, run_all
+from classchat.pipeline import StageError, run_all, run_stages
 
 
 def _err(msg: str) -> None:
@@ -82,14 +82,11 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     if cmd == "run":
         run_all(paths, layout=args.format, verbose=args.verbose, say=_out)
     elif cmd == "ingest":
-        with data_dir_lock(paths):
-            ingest_stage(paths, layout=args.format, say=_out)
+        run_stages(paths, "ingest", ingest=True, layout=args.format, say=_out)
     elif cmd == "build":
-        with data_dir_lock(paths):
-            build_stage(paths, verbose=args.verbose, say=_out)
+        run_stages(paths, "build", build=True, verbose=args.verbose, say=_out)
     elif cmd == "check":
-        with data_dir_lock(paths):
-            check_stage(paths, say=_out)
+        run_stages(paths, "check", check=True, say=_out)
     elif cmd == "report":
         return start_report(paths, args.port)
     elif cmd == "demo":

@@ -1,10 +1,12 @@
 """The stages of a classchat run, and the guarantees between them.
 
 Owns the order (ingest -> dbt build -> checks), the data-directory lock that
-keeps two runs apart, and the swap that makes a build all-or-nothing: dbt
-builds into a scratch copy of the warehouse, and only a build whose models and
-tests all pass replaces `warehouse.duckdb` (one atomic rename). Each stage
-returns a short summary and raises `StageError` with a one-line reason.
+keeps two runs apart, and the swap that makes a run all-or-nothing: dbt
+builds into a scratch copy of the warehouse, the checks and the run record
+are written into that copy, and only then does it replace `warehouse.duckdb`
+(one atomic rename); a build whose models or tests fail never replaces it.
+Each stage prints a short summary and raises `StageError` with a one-line
+reason.
 Heavy imports (dbt, Great Expectations) happen inside the stage that needs them.
 """
 
@@ -20,6 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from classchat.config import DBT_PROJECT_DIR, WAREHOUSE_ENV, Paths, offline_environment
+from classchat.provenance import RunRecord, landed_inputs, log_run, store_run
 
 Say = Callable[[str], None]
 
@@ -62,8 +65,26 @@ def ingest_stage(paths: Paths, *, layout: str | None = None, say: Say = print) -
         say(line)
 
 
-def build_stage(paths: Paths, *, verbose: bool = False, say: Say = print) -> None:
-    """Run `dbt build` into a scratch copy of the warehouse; swap it in only if everything passed."""
+@contextlib.contextmanager
+def scratch_warehouse(paths: Paths) -> Iterator[Path]:
+    """A private copy of the warehouse to write; it replaces the live one (one rename) on a clean exit.
+
+    The live warehouse is never opened for writing, so readers (the report) are
+    never blocked and an interrupted stage leaves it exactly as it was.
+    """
+    scratch = paths.warehouse.with_name(paths.warehouse.name + ".building")
+    _remove_database(scratch)
+    if paths.warehouse.exists():
+        shutil.copyfile(paths.warehouse, scratch)
+    try:
+        yield scratch
+        os.replace(scratch, paths.warehouse)
+    finally:
+        _remove_database(scratch)
+
+
+def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say: Say = print) -> None:
+    """Run `dbt build` (models and tests) into `warehouse`, a scratch copy; raise if anything failed."""
     if not paths.files_manifest.exists():
         raise StageError(f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first")
     if not any(paths.lake_messages.glob("*/*.parquet")):
@@ -72,45 +93,88 @@ def build_stage(paths: Paths, *, verbose: bool = False, say: Say = print) -> Non
         )
     offline_environment(paths.data_dir)
     started = time.perf_counter()
-    scratch = paths.warehouse.with_name(paths.warehouse.name + ".building")
-    _remove_database(scratch)
-    if paths.warehouse.exists():
-        shutil.copyfile(paths.warehouse, scratch)
-    os.environ[WAREHOUSE_ENV] = str(scratch)
+    os.environ[WAREHOUSE_ENV] = str(warehouse)
     try:
         results = _dbt(paths, ["build"], verbose=verbose)
-        if not results.success:
-            raise StageError(_dbt_failure(results))
-        os.replace(scratch, paths.warehouse)
     finally:
         os.environ.pop(WAREHOUSE_ENV, None)
-        _remove_database(scratch)
-    counts = _count_nodes(results)
-    say(f"build: {counts} in {time.perf_counter() - started:.1f} s -> {paths.warehouse}")
+    if not results.success:
+        raise StageError(_dbt_failure(results))
+    say(f"build: {_count_nodes(results)} in {time.perf_counter() - started:.1f} s")
 
 
-def check_stage(paths: Paths, *, say: Say = print) -> None:
-    """Validate the marts with the Great Expectations suites; fail on a critical expectation."""
-    if not paths.warehouse.exists():
+def check_stage(paths: Paths, warehouse: Path, *, say: Say = print):
+    """Validate the marts of `warehouse` with the GX suites and store the results in it as `quality_results`.
+
+    Returns the report; the caller decides what a failed critical expectation means.
+    """
+    if not warehouse.exists():
         raise StageError(f"nothing to check: no warehouse at {paths.warehouse}; run `classchat build` first")
     offline_environment(paths.data_dir)
-    from expectations.runner import run_checks
+    from expectations.runner import CheckError, run_checks
 
     started = time.perf_counter()
-    report = run_checks(paths.warehouse, paths.quality)
-    _store_check_rows(paths.warehouse, report.rows())
+    try:
+        report = run_checks(warehouse, paths.quality)
+    except CheckError as exc:
+        raise StageError(f"checks could not run: {exc}") from None
+    _store_check_rows(warehouse, report.rows())
     for line in report.summary_lines():
         say(line)
     say(f"check: results in {paths.quality} ({time.perf_counter() - started:.1f} s)")
-    if not report.success:
-        raise StageError(report.failure_message())
+    return report
 
 
-def run_all(paths: Paths, *, layout: str | None = None, verbose: bool = False, say: Say = print) -> None:
+def run_stages(
+    paths: Paths,
+    command: str,
+    *,
+    ingest: bool = False,
+    build: bool = False,
+    check: bool = False,
+    layout: str | None = None,
+    verbose: bool = False,
+    say: Say = print,
+) -> RunRecord:
+    """Run the chosen stages under the data-directory lock and record the run.
+
+    Build and check write one scratch copy of the warehouse, swapped in once at
+    the end: after a failed build the warehouse is as it was; after failed
+    checks the new warehouse is kept (so staff can see what failed) and the
+    run still ends in StageError. Every run is appended to runs.jsonl, and
+    runs that produced a warehouse are in its `runs` table.
+    """
+    run = RunRecord(command)
     with data_dir_lock(paths):
-        ingest_stage(paths, layout=layout, say=say)
-        build_stage(paths, verbose=verbose, say=say)
-        check_stage(paths, say=say)
+        try:
+            if ingest:
+                ingest_stage(paths, layout=layout, say=say)
+            if build or check:
+                run.input_files = landed_inputs(paths)
+                with scratch_warehouse(paths) as warehouse:
+                    if build:
+                        build_stage(paths, warehouse, verbose=verbose, say=say)
+                    report = check_stage(paths, warehouse, say=say) if check else None
+                    failure = None if report is None or report.success else report.failure_message()
+                    run.finish("checks_failed" if failure else "success", failure)
+                    store_run(warehouse, run)
+                if failure:
+                    raise StageError(failure)
+            else:
+                run.finish("success")
+        except (StageError, KeyboardInterrupt) as exc:
+            if run.outcome == "running":
+                run.finish("failed", str(exc) or type(exc).__name__)
+            raise
+        finally:
+            log_run(paths, run)
+    say(f"{command}: run {run.run_id} {run.outcome}")
+    return run
+
+
+def run_all(paths: Paths, *, layout: str | None = None, verbose: bool = False, say: Say = print) -> RunRecord:
+    """The main job: ingest new or changed files, build, check."""
+    return run_stages(paths, "run", ingest=True, build=True, check=True, layout=layout, verbose=verbose, say=say)
 
 
 def _dbt(paths: Paths, args: list[str], *, verbose: bool):

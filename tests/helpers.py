@@ -49,9 +49,7 @@ def write_layout_courses(paths: Paths) -> None:
 
 def build_warehouse(paths: Paths) -> Paths:
     """Ingest and dbt-build `paths` for real (no checks); the warehouse is at paths.warehouse."""
-    from classchat.pipeline import build_stage, ingest_stage
+    from classchat.pipeline import run_stages
 
-    quiet = lambda _msg: None  # noqa: E731
-    ingest_stage(paths, say=quiet)
-    build_stage(paths, say=quiet)
+    run_stages(paths, "test-build", ingest=True, build=True, say=lambda _msg: None)
     return paths

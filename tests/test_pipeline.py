@@ -206,3 +206,34 @@ def test_report_page_shows_the_built_warehouse(built, monkeypatch):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Messages"], metrics["Participants"], metrics["Questions"]) == ("11", "6", "3")
+
+
+def test_runs_are_recorded_with_versions_and_input_hashes(built):
+    import json
+
+    rows = _sql(built, "select run_id, command, outcome, n_input_files, classchat_version, duckdb_version, "
+                       "inputs_sha256, len(input_files) from runs order by started_at, run_id")
+    assert rows, "the run recorded itself"
+    first = rows[0]
+    assert first[1:4] == ("run", "success", 10)
+    assert first[5] == duckdb.__version__
+    assert len(first[6]) == 64 and first[7] == 10
+    logged = [json.loads(line) for line in (built.data_dir / "runs.jsonl").read_text().splitlines()]
+    assert first[0] in {r["run_id"] for r in logged}
+    assert all(r["outcome"] == "success" for r in logged)
+
+
+def test_failed_checks_keep_the_new_warehouse_and_record_the_failure(built, tmp_path, capsys):
+    import shutil
+
+    copy = Paths(tmp_path / "data")
+    shutil.copytree(built.data_dir, copy.data_dir)
+    # a session whose n_messages disagrees with its rows: dbt's tests pass, the GX sessions suite does not
+    con = duckdb.connect(str(copy.warehouse))
+    con.execute("update sessions set n_messages = n_messages + 1 where session_id = 'plain/2024-05-07_night'")
+    con.close()
+    assert main(["check", "--data-dir", str(copy.data_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "suite 'sessions'" in err and "n_message_rows" in err
+    assert _sql(copy, "select outcome from runs where command = 'check'") == [("checks_failed",)]
+    assert _sql(copy, "select count(*) from quality_results where not success and suite = 'sessions'")[0][0] >= 1

@@ -1,0 +1,119 @@
+"""Provenance: which run, with which code and which input files, produced the warehouse.
+
+Owns the `runs` table of the warehouse and the log `runs.jsonl` in the data
+directory. Every `classchat run` (and each single stage) records one row:
+run id, start and end, outcome, the versions of classchat, dbt, DuckDB,
+Polars and Great Expectations, and the sha256 of every landed input file, so
+a figure in a staff report can name the run it came from and be reproduced.
+The warehouse keeps the runs whose results it holds; runs.jsonl keeps every
+run, failed ones included (a failed build leaves the warehouse as it was).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from classchat import __version__
+from classchat.config import Paths
+
+PACKAGES = {"dbt": "dbt-core", "duckdb": "duckdb", "polars": "polars", "great_expectations": "great_expectations"}
+
+RUNS_DDL = """
+create table if not exists runs (
+    run_id varchar primary key,
+    command varchar,
+    started_at timestamp,
+    ended_at timestamp,
+    outcome varchar,
+    detail varchar,
+    classchat_version varchar,
+    dbt_version varchar,
+    duckdb_version varchar,
+    polars_version varchar,
+    great_expectations_version varchar,
+    n_input_files integer,
+    inputs_sha256 varchar,
+    input_files struct(source_file varchar, sha256 varchar)[]
+)
+"""
+
+
+def versions() -> dict[str, str]:
+    out = {"classchat": __version__}
+    for key, dist in PACKAGES.items():
+        try:
+            out[key] = version(dist)
+        except PackageNotFoundError:
+            out[key] = "not installed"
+    return out
+
+
+@dataclass
+class RunRecord:
+    command: str
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    started_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    ended_at: datetime | None = None
+    outcome: str = "running"  # success | failed | checks_failed
+    detail: str | None = None
+    versions: dict[str, str] = field(default_factory=versions)
+    input_files: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def inputs_sha256(self) -> str:
+        """One digest over the (path, sha256) pairs of the inputs: equal digests, equal inputs."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for f in sorted(self.input_files, key=lambda f: f["source_file"]):
+            h.update(f"{f['source_file']}\0{f['sha256']}\n".encode())
+        return h.hexdigest()
+
+    def finish(self, outcome: str, detail: str | None = None) -> RunRecord:
+        self.ended_at = datetime.now().replace(microsecond=0)
+        self.outcome, self.detail = outcome, detail
+        return self
+
+
+def landed_inputs(paths: Paths) -> list[dict[str, str]]:
+    """(source_file, sha256) of every landed file in the committed manifest."""
+    if not paths.files_manifest.exists():
+        return []
+    import polars as pl
+
+    manifest = pl.read_parquet(paths.files_manifest, columns=["source_file", "sha256", "status"])
+    return manifest.filter(pl.col("status") == "landed").select("source_file", "sha256").to_dicts()
+
+
+def log_run(paths: Paths, run: RunRecord) -> None:
+    """Append the run to <data_dir>/runs.jsonl (every run, whatever its outcome)."""
+    row = asdict(run) | {"inputs_sha256": run.inputs_sha256, "n_input_files": len(run.input_files)}
+    row.pop("input_files")
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(paths.data_dir / "runs.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+
+
+def store_run(warehouse: Path, run: RunRecord) -> None:
+    """Insert the run into the warehouse's `runs` table (the caller holds the warehouse exclusively)."""
+    import duckdb
+
+    v = run.versions
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(RUNS_DDL)
+        con.execute(
+            "insert or replace into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run.run_id, run.command, run.started_at, run.ended_at, run.outcome, run.detail,
+                v["classchat"], v["dbt"], v["duckdb"], v["polars"], v["great_expectations"],
+                len(run.input_files), run.inputs_sha256, run.input_files,
+            ],
+        )
+    finally:
+        con.close()
