@@ -11,6 +11,7 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from classchat import __version__
 from classchat.config import REPORTS_DIR, Paths, get_paths, offline_environment
@@ -28,10 +29,18 @@ def _out(msg: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from ingest.layouts import LAYOUTS
 
+    # SUPPRESS: an option given before the command is not reset by the command's own parser
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
+        default=argparse.SUPPRESS,
         help="data directory (default: $CLASSCHAT_DATA_DIR, else ./data)",
+    )
+    common.add_argument(
+        "--privacy",
+        choices=["named", "pseudonymous"],
+        default=argparse.SUPPRESS,
+        help="show names, or stable pseudonyms instead (default: $CLASSCHAT_PRIVACY, else named)",
     )
     parser = argparse.ArgumentParser(
         prog="classchat",
@@ -60,16 +69,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--no-report", action="store_true", help="do not start the report at the end")
     p.add_argument("--port", type=int, default=8501, help="report port on 127.0.0.1 (default 8501)")
+    p = sub.add_parser(
+        "export", parents=[common], help="write a self-contained HTML report of a course or session for staff"
+    )
+    p.add_argument("--course", required=True, help="the course id (its folder under raw/)")
+    p.add_argument("--session", help="a session id of the course (default: the whole course)")
+    p.add_argument("--out", help="output file (default: <data-dir>/exports/<course or session>.html)")
+    p = sub.add_parser(
+        "query", parents=[common], help="run a named SQL query (or --sql) on the warehouse, read-only"
+    )
+    p.add_argument("name", nargs="?", help="the query's name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the named queries with their parameters")
+    p.add_argument("--sql", help="run this SQL instead of a named query (read-only, no file access)")
+    p.add_argument("--param", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)")
+    p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table", help="output format")
+    p.add_argument("--out", help="write the result to this file (required for parquet)")
+    sub.add_parser("docs", parents=[common], help="build dbt's docs and the checks' Data Docs into the data dir")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    paths = get_paths(args.data_dir)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = get_paths(getattr(args, "data_dir", None))
     offline_environment(paths.data_dir)
+    if getattr(args, "privacy", None):
+        os.environ["CLASSCHAT_PRIVACY"] = args.privacy
+    if args.command == "query" and not (args.list or args.sql or args.name):
+        parser.error("query: give a query NAME, --list, or --sql")
     try:
         return _dispatch(args, paths)
-    except StageError as exc:
+    except (StageError, ValueError, FileNotFoundError) as exc:
         _err(f"classchat {args.command}: {exc}")
         return 1
     except KeyboardInterrupt:
@@ -89,6 +119,12 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         run_stages(paths, "check", check=True, say=_out)
     elif cmd == "report":
         return start_report(paths, args.port)
+    elif cmd == "export":
+        return export_report(paths, args.course, args.session, args.out)
+    elif cmd == "query":
+        return run_query_command(paths, args)
+    elif cmd == "docs":
+        build_docs(paths)
     elif cmd == "demo":
         from classchat.demo import write_demo
 
@@ -101,6 +137,85 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         if not args.no_report:
             return start_report(paths, args.port)
     return 0
+
+
+def _latest_run(paths: Paths) -> dict | None:
+    from reports.db import latest_run
+
+    return latest_run(paths.warehouse)
+
+
+def export_report(paths: Paths, course: str, session: str | None, out: str | None) -> int:
+    """Write the offline HTML report of a course (or one of its sessions)."""
+    from reports.export import write_export
+    from reports.privacy import Privacy
+
+    if not paths.warehouse.exists():
+        raise StageError(f"no warehouse at {paths.warehouse}; run `classchat run` first")
+    stem = (session or course).replace("/", "__")
+    target = Path(out) if out else paths.data_dir / "exports" / f"{stem}.html"
+    written = write_export(
+        paths.warehouse, course=course, session=session, privacy=Privacy.for_data_dir(paths.data_dir),
+        run=_latest_run(paths), out=target,
+    )
+    _out(f"export: {written} ({written.stat().st_size // 1024} KB)")
+    return 0
+
+
+def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
+    """`classchat query`: list, run a named query, or run ad-hoc SQL, all read-only and locked down."""
+    from reports import queries
+    from reports.privacy import Privacy
+
+    if args.list:
+        for q in queries.list_queries():
+            params = ", ".join(
+                f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params
+            )
+            _out(f"{q.name:28} {q.title}" + (f"  [{params}]" if params else ""))
+        return 0
+    if not paths.warehouse.exists():
+        raise StageError(f"no warehouse at {paths.warehouse}; run `classchat run` first")
+    raw: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param {item!r}: write it as name=value")
+        raw[key.strip()] = value
+    privacy = Privacy.for_data_dir(paths.data_dir)
+    try:
+        if args.sql:
+            frame = privacy.apply(queries.run_sql(paths.warehouse, args.sql))
+        else:
+            frame = queries.run_query(paths.warehouse, args.name, raw, privacy=privacy)
+    except Exception as exc:  # DuckDB errors: one line, no traceback
+        if isinstance(exc, ValueError | StageError):
+            raise
+        raise StageError(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    target = Path(args.out) if args.out else None
+    if args.format == "parquet" and target is None:
+        raise ValueError("--format parquet needs --out FILE")
+    if target is None:
+        queries.write_result(frame, args.format, sys.stdout)
+    else:
+        queries.write_result(frame, args.format, target)
+        _out(f"query: {len(frame)} rows -> {target}")
+    return 0
+
+
+def build_docs(paths: Paths) -> None:
+    """dbt's static docs site and, if the checks have run, where their Data Docs are."""
+    from classchat.pipeline import build_docs_site
+
+    if not paths.warehouse.exists():
+        raise StageError(f"no warehouse at {paths.warehouse}; run `classchat run` first")
+    site = build_docs_site(paths)
+    _out(f"docs: dbt docs at {site}")
+    gx_docs = paths.quality / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    if gx_docs.exists():
+        _out(f"docs: Data Docs of the checks at {gx_docs}")
+    else:
+        _out("docs: no Data Docs yet; `classchat check` builds them")
 
 
 def start_report(paths: Paths, port: int) -> int:

@@ -177,7 +177,36 @@ def run_all(paths: Paths, *, layout: str | None = None, verbose: bool = False, s
     return run_stages(paths, "run", ingest=True, build=True, check=True, layout=layout, verbose=verbose, say=say)
 
 
-def _dbt(paths: Paths, args: list[str], *, verbose: bool):
+def build_docs_site(paths: Paths) -> Path:
+    """`dbt docs generate --static` into <data_dir>/docs/dbt; returns the self-contained page.
+
+    dbt reads the catalog from a throw-away copy of the warehouse, so the live
+    file is never opened for writing (the report may be reading it).
+    """
+    import tempfile
+
+    offline_environment(paths.data_dir)
+    site = paths.data_dir / "docs" / "dbt"
+    with tempfile.TemporaryDirectory(dir=paths.data_dir) as tmp:
+        copy = Path(tmp) / "warehouse.duckdb"
+        shutil.copyfile(paths.warehouse, copy)
+        os.environ[WAREHOUSE_ENV] = str(copy)
+        try:
+            res = _dbt(paths, ["docs", "generate", "--static"], verbose=False, target=Path(tmp) / "target")
+        finally:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        if not res.success:
+            raise StageError("dbt docs generate failed (run `dbt docs generate` in dbt_project/ for details)")
+        site.mkdir(parents=True, exist_ok=True)
+        for name in ("static_index.html", "index.html", "manifest.json", "catalog.json"):
+            src = Path(tmp) / "target" / name
+            if src.exists():
+                shutil.copyfile(src, site / name)
+    static = site / "static_index.html"
+    return static if static.exists() else site / "index.html"
+
+
+def _dbt(paths: Paths, args: list[str], *, verbose: bool, target: Path | None = None):
     from dbt.cli.main import dbtRunner
 
     dbt_dir = paths.data_dir / ".dbt"
@@ -185,7 +214,7 @@ def _dbt(paths: Paths, args: list[str], *, verbose: bool):
         *args,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(dbt_dir / "target"),
+        "--target-path", str(target or dbt_dir / "target"),
         "--log-path", str(dbt_dir / "logs"),
     ]
     if not verbose:

@@ -102,3 +102,20 @@ def stamp(warehouse: Path | str) -> tuple[int, int, int]:
     except FileNotFoundError:
         wal_mtime = 0
     return (st.st_mtime_ns, st.st_size, wal_mtime)
+
+
+def latest_run(warehouse: Path | str) -> dict[str, Any] | None:
+    """The newest row of the warehouse's `runs` table (None if there is no warehouse or no such table)."""
+    path = Path(warehouse)
+    if not path.is_file():
+        return None
+    try:
+        frame = query(
+            path,
+            "select run_id, command, started_at, ended_at, outcome, classchat_version, dbt_version, "
+            "duckdb_version, polars_version, great_expectations_version, n_input_files, inputs_sha256 "
+            "from runs order by ended_at desc, run_id limit 1",
+        )
+    except duckdb.CatalogException:
+        return None
+    return frame.to_dict("records")[0] if len(frame) else None
