@@ -1,13 +1,15 @@
 """Landing: scan `raw/`, parse what is new or changed, and commit it to the Parquet lake atomically.
 
-Owns the lake's files and their bookkeeping. Each landed export becomes one
-Parquet file of messages and one of rejected lines, named by the export's
-sha256 and the parser version, under `lake/{messages,rejects}/course_id=<c>/`.
+Owns the lake's files and their bookkeeping. Exports are parsed in batches;
+each batch writes one Parquet file of messages and one of rejected lines per
+course, under `lake/{messages,rejects}/course_id=<c>/`, and every row carries
+its export's path and sha256.
 `lake/files.parquet` (the manifest, one row per raw file with its status,
 encoding, layout and line counts) is the commit point: it is replaced in one
 atomic rename after every data file is in place, and the warehouse reads only
-data files the manifest names. A crash before that rename leaves the previous
-lake in force; files no manifest names are removed after the commit.
+rows whose (path, sha256) the manifest names as landed. A crash before that
+rename leaves the previous lake in force; files no manifest row names are
+removed after the commit (a batch file lives while any of its exports is current).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,6 +135,8 @@ def ingest(
     pending: list[tuple[dict, FileText]] = []
     pending_chars = 0
     now = datetime.now().replace(microsecond=0)
+    # unique per run: a data file the committed manifest names is never overwritten
+    batch_prefix = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-p{PARSER_VERSION}"
 
     raw_files = sorted(p for p in paths.raw.rglob("*") if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
     for n, path in enumerate(raw_files, 1):
@@ -170,11 +175,11 @@ def ingest(
         keep[rel] = row
         report.landed.append(row)
         if pending_chars >= BATCH_CHARS:
-            _land_batch(paths, pending)
+            _land_batch(paths, pending, f"{batch_prefix}-{n}")
             say(f"ingest: {n}/{len(raw_files)} files read")
             pending, pending_chars = [], 0
     if pending:
-        _land_batch(paths, pending)
+        _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}")
     # an export that disappeared from raw/ keeps its landed session: nothing is lost by a move
     gone = {rel: row for rel, row in old_by_path.items() if rel not in keep}
     report.n_missing = len(gone)
@@ -198,7 +203,7 @@ def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> None:
     """Write to a temporary file beside `target`, flush it to disk, then rename over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp, compression="zstd", statistics=True)
+    frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -230,12 +235,16 @@ def _fail(row: dict, status: str, reason: str) -> None:
     row["status"], row["reason"] = status, reason
 
 
-def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]]) -> None:
-    """Parse one batch and write each file's messages and rejects; fill in the manifest rows."""
+def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]], batch_name: str) -> None:
+    """Parse one batch; write its messages and rejects as one file per course; fill in the manifest rows.
+
+    Many small exports become a few Parquet files (one per course and batch), so
+    landing costs little per file. A file's rows are found again through its
+    (source_file, sha256) pair, which the manifest names.
+    """
     batch = parse_batch([ft for _, ft in pending])
     stats = {r["file_idx"]: r for r in batch.stats.iter_rows(named=True)}
-    messages = batch.messages.partition_by("file_idx", as_dict=True, include_key=False)
-    rejects = batch.rejects.partition_by("file_idx", as_dict=True, include_key=False)
+    landed: list[tuple[int, dict]] = []
     for row, ft in pending:
         st = stats[ft.file_idx]
         for key in ("layout", "n_lines", "n_header_lines", "n_continuation_lines", "n_blank_lines",
@@ -244,25 +253,31 @@ def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]]) -> None:
         if st["layout"] is None:
             _fail(row, "failed", "unknown layout: no line looks like a chat message header "
                   "(see `classchat ingest --help` for the layouts read)")
-            continue
-        if st["n_undated"]:
+        elif st["n_undated"]:
             _fail(row, "needs_date", "no date in the file or its name: rename it to "
                   "raw/<course>/<YYYY-MM-DD>_<slug>.txt, or add a line "
                   f"`{row['source_file']},<YYYY-MM-DD>` to raw/sessions.csv (header: file,date)")
-            continue
-        name = f"{row['sha256'][:16]}-p{PARSER_VERSION}.parquet"
-        part = f"course_id={row['course_id']}"
-        extra = [
-            pl.lit(row["source_file"]).alias("source_file"),
-            pl.lit(row["sha256"]).alias("file_sha256"),
-            pl.lit(row["session_id"]).alias("session_id"),
-        ]
-        frame = messages.get((ft.file_idx,), pl.DataFrame(schema=batch.messages.schema).drop("file_idx"))
-        bad = rejects.get((ft.file_idx,), pl.DataFrame(schema=batch.rejects.schema).drop("file_idx"))
-        row["messages_path"] = f"messages/{part}/{name}"
-        row["rejects_path"] = f"rejects/{part}/{name}"
-        write_parquet_atomic(frame.with_columns(extra), paths.lake / row["messages_path"])
-        write_parquet_atomic(bad.with_columns(extra), paths.lake / row["rejects_path"])
+        else:
+            landed.append((ft.file_idx, row))
+    if not landed:
+        return
+    files = pl.DataFrame(
+        {
+            "file_idx": pl.Series([i for i, _ in landed], dtype=pl.UInt32),
+            "course_id": [r["course_id"] for _, r in landed],
+            "source_file": [r["source_file"] for _, r in landed],
+            "file_sha256": [r["sha256"] for _, r in landed],
+            "session_id": [r["session_id"] for _, r in landed],
+        }
+    )
+    for kind, frame in (("messages", batch.messages), ("rejects", batch.rejects)):
+        tagged = frame.join(files, on="file_idx", how="inner").drop("file_idx")
+        for course in files.get_column("course_id").unique().sort():
+            part = tagged.filter(pl.col("course_id") == course).drop("course_id")
+            write_parquet_atomic(part, paths.lake / kind / f"course_id={course}" / f"{batch_name}.parquet")
+    for _, row in landed:
+        row["messages_path"] = f"messages/course_id={row['course_id']}/{batch_name}.parquet"
+        row["rejects_path"] = f"rejects/course_id={row['course_id']}/{batch_name}.parquet"
         row["status"] = "landed"
 
 

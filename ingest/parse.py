@@ -77,29 +77,23 @@ def parse_batch(files: list[FileText]) -> ParsedBatch:
     """Parse a batch of decoded files into messages, rejects and per-file statistics."""
     lines = _lines_frame(files)
     layouts = _choose_layouts(lines, files)
-    lines = lines.join(layouts, on="file_idx", how="left")
-
-    parts = [
-        _classify(lines.filter(pl.col("layout") == name), LAYOUTS[name])
-        for name in layouts.get_column("layout").drop_nulls().unique().sort()
-    ]
-    classified = pl.concat(parts, how="vertical") if parts else None
-    if classified is None or classified.is_empty():
-        empty_stats = _stats(lines, None, None, layouts)
-        return ParsedBatch(pl.DataFrame(schema=MESSAGE_SCHEMA), pl.DataFrame(schema=REJECT_SCHEMA), empty_stats)
-
-    messages = _messages(classified, files)
-    rejects = (
-        classified.filter(pl.col("kind") == "rejected")
-        .select(
-            "file_idx",
-            "line_no",
-            pl.col("line").alias("raw_text"),
-            pl.lit("text before the first message header").alias("reason"),
+    names = layouts.get_column("layout").drop_nulls().unique().sort().to_list()
+    meta = _file_meta(files)
+    messages, rejects, kinds = [], [], []
+    for name in names:
+        of_layout = layouts.filter(pl.col("layout") == name).get_column("file_idx")
+        part = lines if len(names) == 1 and of_layout.len() == layouts.height else lines.filter(
+            pl.col("file_idx").is_in(of_layout.implode())
         )
-        .cast(REJECT_SCHEMA)
+        m, r, k = _parse_layout(part, LAYOUTS[name], meta)
+        messages.append(m)
+        rejects.append(r)
+        kinds.append(k)
+    return ParsedBatch(
+        messages=pl.concat(messages) if messages else pl.DataFrame(schema=MESSAGE_SCHEMA),
+        rejects=pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
+        stats=_stats(lines, layouts, kinds, messages),
     )
-    return ParsedBatch(messages=messages, rejects=rejects, stats=_stats(lines, classified, messages, layouts))
 
 
 def _lines_frame(files: list[FileText]) -> pl.DataFrame:
@@ -144,10 +138,43 @@ def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
     return best
 
 
-def _extract(pattern: str, prefix: str, fields: tuple[str, ...]) -> list[pl.Expr]:
+def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
+    """file_idx -> layout name: the forced one, else the best match on the first lines (null if none)."""
+    names = list(LAYOUTS)
+    head = lines.filter(pl.col("line_no") <= DETECT_LINES)
+    scores = head.group_by("file_idx").agg(
+        pl.col("line").str.contains(LAYOUTS[name].header).sum().alias(name) for name in names
+    )
+    best = scores.select(
+        "file_idx",
+        pl.when(pl.max_horizontal(names) > 0)
+        .then(pl.concat_list(names).list.arg_max().replace_strict(list(range(len(names))), names))
+        .otherwise(None)
+        .cast(pl.String)
+        .alias("layout"),
+    )
+    forced = {f.file_idx: f.layout for f in files if f.layout}
+    if forced:
+        best = best.with_columns(
+            pl.col("file_idx").replace_strict(forced, default=pl.col("layout"), return_dtype=pl.String).alias("layout")
+        )
+    return best
+
+
+def _file_meta(files: list[FileText]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "file_idx": pl.Series([f.file_idx for f in files], dtype=pl.UInt32),
+            "file_date": pl.Series([f.session_date for f in files], dtype=pl.Date),
+            "recording_start": pl.Series([f.recording_start for f in files], dtype=pl.Datetime("us")),
+        }
+    )
+
+
+def _extract(pattern: str, prefix: str, fields: tuple[str, ...], source: str = "line") -> list[pl.Expr]:
     """Columns `<prefix><field>` from a pattern's named groups, merging `sender`, `sender2`, ..."""
     groups = re.findall(r"\?P<([a-z_]+?)(\d*)>", pattern)
-    struct = pl.col("line").str.extract_groups(pattern).struct
+    struct = pl.col(source).str.extract_groups(pattern).struct
     out = []
     for f in fields:
         names = [base + n for base, n in groups if base == f]
@@ -158,107 +185,186 @@ def _extract(pattern: str, prefix: str, fields: tuple[str, ...]) -> list[pl.Expr
     return out
 
 
-def _classify(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    """Mark each line header / continuation / blank / rejected, number the messages, apply body rules."""
-    out = lines.with_columns(_extract(layout.header, "h_", FIELDS))
+def _header_fields(layout: Layout) -> list[pl.Expr]:
+    """The header's fields (h_date, h_time, ...) for rows known to be headers of `layout`.
+
+    The plain layout, the bulk of large corpora, has a fast path with the same
+    meaning as its pattern: the time before the tab, then the sender up to the
+    first " :", then the text after one optional space.
+    """
+    if layout.name == "plain":
+        time_rest = pl.col("line").str.split_exact("\t", 1).struct
+        sender_text = time_rest.field("field_1").str.strip_chars_start(" ").str.splitn(" :", 2).struct
+        return [
+            pl.lit(None, dtype=pl.String).alias("h_date"),
+            time_rest.field("field_0").alias("h_time"),
+            sender_text.field("field_0").alias("h_sender"),
+            pl.lit(None, dtype=pl.String).alias("h_recipient"),
+            pl.lit(None, dtype=pl.String).alias("h_role"),
+            sender_text.field("field_1").str.strip_prefix(" ").alias("h_text"),
+        ]
+    return _extract(layout.header, "h_", FIELDS)
+
+
+def _per_file_cumsum(flag: pl.Expr, first_of_file: pl.Expr) -> pl.Expr:
+    """A running count of `flag` that restarts at each file (rows in file order), without a group-by."""
+    flag = flag.cast(pl.Int32)
+    total = flag.cum_sum()
+    return total - pl.when(first_of_file).then(total - flag).forward_fill()
+
+
+def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
+    """Messages, rejects and per-file line counts of files of one layout."""
+    is_header = pl.col("line").str.contains(layout.header)
     if layout.system:
-        out = out.with_columns(_extract(layout.system, "sys_", ("text",))).with_columns(
-            (pl.col("h_time").is_null() & pl.col("sys_text").is_not_null()).alias("is_system"),
+        is_header = is_header | pl.col("line").str.contains(layout.system)
+    lines = lines.with_columns(is_header.alias("is_header")).with_columns(
+        _per_file_cumsum(pl.col("is_header"), pl.col("line_no") == 1).alias("msg_no"),
+        (pl.col("line").str.strip_chars() == "").alias("is_blank"),
+    )
+    # every line is one of: header, continuation, blank, rejected (text before the first header)
+    kinds = lines.group_by("file_idx").agg(
+        pl.col("is_header").sum().cast(pl.Int64).alias("n_header_lines"),
+        (~pl.col("is_header") & ~pl.col("is_blank") & (pl.col("msg_no") > 0)).sum().cast(pl.Int64)
+        .alias("n_continuation_lines"),
+        (~pl.col("is_header") & pl.col("is_blank")).sum().cast(pl.Int64).alias("n_blank_lines"),
+        (~pl.col("is_blank") & (pl.col("msg_no") == 0)).sum().cast(pl.Int64).alias("n_rejected_lines"),
+    )
+    rejects = (
+        lines.filter((pl.col("msg_no") == 0) & ~pl.col("is_blank"))
+        .select(
+            "file_idx",
+            "line_no",
+            pl.col("line").alias("raw_text"),
+            pl.lit("text before the first message header").alias("reason"),
         )
+        .cast(REJECT_SCHEMA)
+    )
+
+    headers = _headers(lines.filter(pl.col("is_header")), layout)
+    tails = lines.filter((pl.col("msg_no") > 0) & ~pl.col("is_header"))
+    messages = _join_tails(headers, tails, layout)
+    return _finish_messages(messages, meta, layout), rejects, kinds
+
+
+def _headers(rows: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """One row per message from its header line; the first-line rules (reply, reaction) on its text."""
+    out = rows.select("file_idx", "msg_no", "line_no", "line", *_header_fields(layout))
+    if layout.system:
+        system_text = pl.col("line").str.extract(layout.system.replace("(?P<text>", "("), 1)
+        is_system = pl.col("h_time").is_null()
         out = out.with_columns(
-            pl.when(pl.col("is_system")).then(pl.col("sys_text")).otherwise(pl.col("h_text")).alias("h_text"),
-            pl.when(pl.col("is_system")).then(pl.lit("system")).otherwise(pl.col("h_sender")).alias("h_sender"),
-        ).drop("sys_text")
+            pl.when(is_system).then(system_text).otherwise(pl.col("h_text")).alias("h_text"),
+            pl.when(is_system).then(pl.lit("system")).otherwise(pl.col("h_sender")).alias("h_sender"),
+            is_system.alias("is_system"),
+        )
     else:
         out = out.with_columns(pl.lit(False).alias("is_system"))
-    is_header = pl.col("h_time").is_not_null() | pl.col("is_system")
     out = out.with_columns(
-        is_header.alias("is_header"),
-        is_header.cast(pl.Int32).cum_sum().over("file_idx").alias("msg_no"),
+        (pl.col("h_text").is_not_null() & (pl.col("h_text").str.strip_chars() != "")).alias("h_has_text")
     )
-    continuation = pl.col("line")
+    return _first_line_rules(out, "h_text", pl.col("h_has_text")).drop("line")
+
+
+_RULE_PREFIX = r"^(?:Replying to |Reacted to |Removed a )"
+
+
+def _first_line_rules(frame: pl.DataFrame, column: str, is_first: pl.Expr) -> pl.DataFrame:
+    """reply_quote, reaction_emoji/target and is_reaction_removal from the first content line in `column`.
+
+    The patterns run only on lines that start like one of them (a cheap filter),
+    so a corpus without replies or reactions pays one prefix test per line.
+    """
+    maybe = (pl.col(column).str.contains(_RULE_PREFIX) & is_first).fill_null(False)
+    frame = frame.with_row_index("_row")
+    hits = frame.filter(maybe).select(
+        "_row",
+        pl.col(column).str.extract_groups(REPLY).struct.field("quote").alias("reply_quote"),
+        *_extract(REACTION, "r_", ("emoji", "target"), source=column),
+        pl.col(column).str.starts_with("Removed a ").alias("_removal"),
+    )
+    hits = hits.select(
+        "_row",
+        "reply_quote",
+        pl.col("r_emoji").alias("reaction_emoji"),
+        pl.col("r_target").alias("reaction_target"),
+        pl.when(pl.col("r_emoji").is_not_null()).then(pl.col("_removal")).alias("is_reaction_removal"),
+    )
+    if hits.is_empty():
+        return frame.drop("_row").with_columns(
+            pl.lit(None, dtype=pl.String).alias("reply_quote"),
+            pl.lit(None, dtype=pl.String).alias("reaction_emoji"),
+            pl.lit(None, dtype=pl.String).alias("reaction_target"),
+            pl.lit(None, dtype=pl.Boolean).alias("is_reaction_removal"),
+        )
+    return frame.join(hits, on="_row", how="left").drop("_row")
+
+
+def _join_tails(headers: pl.DataFrame, tails: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Attach each message's continuation and blank lines: body text, line count, rules on them."""
+    if tails.is_empty():
+        return headers.with_columns(
+            pl.lit(None, dtype=pl.String).alias("tail"),
+            pl.lit(0, dtype=pl.Int32).alias("n_tail"),
+            pl.lit([], dtype=pl.List(REACTION_STRUCT)).alias("collected_reactions"),
+        )
+    part = pl.col("line")
     if layout.continuation_prefix:
-        continuation = continuation.str.replace(f"^{layout.continuation_prefix}", "")
-    is_blank = pl.col("line").str.strip_chars() == ""
-    out = out.with_columns(
-        pl.when(pl.col("is_header")).then(pl.lit("header"))
-        .when(is_blank).then(pl.lit("blank"))
-        .when(pl.col("msg_no") == 0).then(pl.lit("rejected"))
-        .otherwise(pl.lit("continuation"))
-        .alias("kind"),
-        pl.when(pl.col("is_header")).then(pl.col("h_text")).otherwise(continuation).alias("part"),
+        part = part.str.replace(f"^{layout.continuation_prefix}", "")
+    new_message = (pl.col("msg_no") != pl.col("msg_no").shift(1)) | (pl.col("file_idx") != pl.col("file_idx").shift(1))
+    tails = (
+        tails.select("file_idx", "msg_no", part.alias("part"), "is_blank")
+        .join(headers.select("file_idx", "msg_no", "h_has_text"), on=["file_idx", "msg_no"], how="left")
+        .with_columns(
+            (
+                _per_file_cumsum(~pl.col("is_blank"), new_message.fill_null(True))
+                + pl.col("h_has_text").cast(pl.Int32)
+            ).alias("content_rank")
+        )
     )
-    return _body_rules(out, layout)
-
-
-def _body_rules(out: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    """Replies and reactions on the first content line; collected reactions on later lines."""
-    has_content = pl.col("part").is_not_null() & (pl.col("part").str.strip_chars() != "") & (pl.col("msg_no") > 0)
-    out = out.with_columns(
-        pl.when(has_content)
-        .then(has_content.cast(pl.Int32).cum_sum().over("file_idx", "msg_no"))
-        .alias("content_rank")
-    )
-    first = pl.col("content_rank") == 1
-    reply = pl.col("part").str.extract_groups(REPLY).struct.field("quote")
-    reaction = pl.col("part").str.extract_groups(REACTION).struct
+    tails = _first_line_rules(tails, "part", (pl.col("content_rank") == 1) & ~pl.col("is_blank"))
     collected = pl.col("part").str.extract_groups(COLLECTED_REACTIONS).struct
-    out = out.with_columns(
-        pl.when(first).then(reply).alias("reply_quote"),
-        pl.when(first).then(pl.coalesce(reaction.field("emoji"), reaction.field("emoji2"))).alias("reaction_emoji"),
-        pl.when(first).then(pl.coalesce(reaction.field("target"), reaction.field("target2"))).alias("reaction_target"),
-        pl.when(first & reaction.field("emoji2").is_not_null()).then(True).alias("is_reaction_removal"),
-        pl.when((pl.col("content_rank") > 1) & pl.lit(layout.collected_reactions))
+    tails = tails.with_columns(
+        pl.when((pl.col("content_rank") > 1) & ~pl.col("is_blank") & pl.lit(layout.collected_reactions))
         .then(
             pl.struct(
                 collected.field("emoji").alias("emoji"),
                 collected.field("reactors").str.split(", ").list.eval(pl.element().str.strip_chars()).alias("reactors"),
             )
         )
-        .alias("collected"),
+        .alias("collected")
     )
     is_collected = pl.col("collected").struct.field("emoji").is_not_null()
-    return out.with_columns(
+    agg = tails.group_by("file_idx", "msg_no", maintain_order=True).agg(
+        pl.len().cast(pl.Int32).alias("n_tail"),
         # a reply's quote line and a line of collected reactions are not body text
-        pl.when(pl.col("reply_quote").is_not_null() | is_collected).then(None).otherwise(pl.col("part")).alias("part"),
-        pl.when(is_collected).then(pl.col("collected")).alias("collected"),
+        pl.when(pl.col("reply_quote").is_null() & ~is_collected).then(pl.col("part")).str.join("\n").alias("tail"),
+        pl.col("reply_quote").drop_nulls().first().alias("t_reply_quote"),
+        pl.col("reaction_emoji").drop_nulls().first().alias("t_reaction_emoji"),
+        pl.col("reaction_target").drop_nulls().first().alias("t_reaction_target"),
+        pl.col("is_reaction_removal").drop_nulls().first().alias("t_is_reaction_removal"),
+        pl.col("collected").filter(is_collected).alias("collected_reactions"),
     )
+    return headers.join(agg, on=["file_idx", "msg_no"], how="left").with_columns(
+        pl.coalesce("reply_quote", "t_reply_quote").alias("reply_quote"),
+        pl.coalesce("reaction_emoji", "t_reaction_emoji").alias("reaction_emoji"),
+        pl.coalesce("reaction_target", "t_reaction_target").alias("reaction_target"),
+        pl.coalesce("is_reaction_removal", "t_is_reaction_removal").alias("is_reaction_removal"),
+        pl.col("n_tail").fill_null(0),
+        pl.col("collected_reactions").fill_null([]),
+    ).drop("t_reply_quote", "t_reaction_emoji", "t_reaction_target", "t_is_reaction_removal")
 
 
-def _messages(classified: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
-    """One row per message: header fields, body joined from its lines, timestamp with roll-over."""
-    meta = pl.DataFrame(
-        {
-            "file_idx": pl.Series([f.file_idx for f in files], dtype=pl.UInt32),
-            "file_date": pl.Series([f.session_date for f in files], dtype=pl.Date),
-            "recording_start": pl.Series([f.recording_start for f in files], dtype=pl.Datetime("us")),
-        }
-    )
-    offset_layouts = [name for name, layout in LAYOUTS.items() if layout.time_kind == "offset"]
-    grouped = classified.filter(pl.col("msg_no") > 0).group_by("file_idx", "msg_no", maintain_order=True).agg(
-        pl.col("layout").first(),
-        pl.col("line_no").first().alias("source_line"),
-        pl.len().cast(pl.Int32).alias("n_lines"),
-        pl.col("h_time").first().alias("time_text"),
-        pl.col("h_date").first(),
-        pl.col("h_sender").first().str.strip_chars().alias("sender_name"),
-        pl.col("h_role").first().alias("sender_role"),
-        pl.col("h_recipient").first().str.strip_chars().alias("recipient"),
-        pl.col("is_system").first(),
-        pl.col("part").str.join("\n").alias("body"),
-        pl.col("reply_quote").drop_nulls().first().alias("reply_to_text"),
-        pl.col("reaction_emoji").drop_nulls().first(),
-        pl.col("reaction_target").drop_nulls().first(),
-        pl.col("is_reaction_removal").drop_nulls().first(),
-        pl.col("collected").drop_nulls().alias("collected_reactions"),
-    )
-    parts = pl.col("time_text").str.split(":")
+def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Timestamps (with day roll-over or recording offsets), kinds, recipients and the final body."""
+    hms = pl.col("time_text").str.split_exact(":", 2).struct
     seconds = (
-        parts.list.get(0).cast(pl.Int64) * 3600
-        + parts.list.get(1).cast(pl.Int64) * 60
-        + parts.list.get(2, null_on_oob=True).cast(pl.Int64).fill_null(0)
+        hms.field("field_0").cast(pl.Int64) * 3600
+        + hms.field("field_1").cast(pl.Int64) * 60
+        + hms.field("field_2").cast(pl.Int64).fill_null(0)
     )
-    back_jump = (pl.col("secs").diff().over("file_idx") < -ROLLOVER_SECONDS).fill_null(False)
+    first_of_file = pl.col("file_idx") != pl.col("file_idx").shift(1)
+    back_jump = ((pl.col("secs") - pl.col("secs").shift(1)) < -ROLLOVER_SECONDS) & ~first_of_file.fill_null(True)
     clock = (
         pl.coalesce(pl.col("h_date").str.to_date("%Y-%m-%d", strict=False), pl.col("file_date")).cast(pl.Datetime("us"))
         + pl.duration(days=pl.when(pl.col("h_date").is_null()).then(pl.col("day_offset")).otherwise(0),
@@ -271,61 +377,93 @@ def _messages(classified: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
     kind = (
         pl.when(pl.col("is_system")).then(pl.lit("system"))
         .when(pl.col("reaction_emoji").is_not_null()).then(pl.lit("reaction"))
-        .when(pl.col("reply_to_text").is_not_null()).then(pl.lit("reply"))
+        .when(pl.col("reply_quote").is_not_null()).then(pl.lit("reply"))
         .otherwise(pl.lit("text"))
     )
+    header_text = pl.when(pl.col("reply_quote").is_not_null() & pl.col("h_has_text")).then(None).otherwise(pl.col("h_text"))
+    m = m.with_columns(header_text.alias("h_text"))
+    m = _bodies(m, layout)
     return (
-        grouped.join(meta, on="file_idx", how="left")
+        m.join(meta, on="file_idx", how="left")
+        .rename({"h_time": "time_text"})
         .with_columns(
             # a system line (BigBlueButton's welcome) has no time: it takes the next message's
             pl.col("time_text").fill_null(strategy="backward").over("file_idx"),
         )
         .with_columns(seconds.alias("secs"))
-        .with_columns(back_jump.cast(pl.Int32).cum_sum().over("file_idx").alias("day_offset"))
         .with_columns(
-            pl.when(pl.col("layout").is_in(offset_layouts)).then(offset).otherwise(clock).alias("sent_at"),
+            _per_file_cumsum(back_jump.fill_null(False), first_of_file.fill_null(True)).alias("day_offset")
+        )
+        .with_columns(
+            (offset if layout.time_kind == "offset" else clock).alias("sent_at"),
             pl.col("msg_no").alias("seq"),
-            pl.coalesce(pl.col("recipient"), pl.lit("everyone")).alias("recipient"),
-            pl.col("recipient").is_not_null().alias("is_private"),
+            pl.col("line_no").alias("source_line"),
+            (pl.col("n_tail") + 1).alias("n_lines"),
+            pl.col("h_sender").str.strip_chars().alias("sender_name"),
+            pl.col("h_role").alias("sender_role"),
+            pl.coalesce(pl.col("h_recipient").str.strip_chars(), pl.lit("everyone")).alias("recipient"),
+            pl.col("h_recipient").is_not_null().alias("is_private"),
             kind.alias("message_kind"),
             pl.col("is_reaction_removal").fill_null(False),
-            pl.col("reply_to_text").str.replace(r"(?:\.\.\.|…)$", ""),
+            pl.col("reply_quote").str.replace(r"(?:\.\.\.|…)$", "").alias("reply_to_text"),
             pl.col("reaction_target").str.replace(r"(?:\.\.\.|…)$", ""),
-            # trailing blank lines separate messages; a lone CR inside a line is a typed line break
-            pl.col("body")
-            .fill_null("")
-            .str.replace(r"(?:\n[ \t]*)+$", "")
-            .str.replace(r"^(?:[ \t]*\n)+", "")
-            .str.replace_all("\r\t?", "\n"),
         )
         .select(list(MESSAGE_SCHEMA))
         .cast(MESSAGE_SCHEMA)
     )
 
 
+def _bodies(m: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """The body column: the header's text, then the continuation lines.
+
+    Single-line messages (most of a large corpus) take their header text as it
+    is; only multi-line ones pay for joining and trimming. A lone CR inside a
+    line is a line break the sender typed (Zoom indents what follows it with a tab).
+    """
+    single = pl.col("tail").is_null()
+    multi = m.filter(~single).with_columns(
+        pl.concat_str([pl.col("h_text"), pl.col("tail")], separator="\n", ignore_nulls=True)
+        # trailing blank lines separate messages; leading ones come from a header without text
+        .str.replace(r"(?:\n[ \t]*)+$", "")
+        .str.replace(r"^(?:[ \t]*\n)+", "")
+        .alias("body")
+    )
+    one = m.filter(single).with_columns(pl.col("h_text").fill_null("").alias("body"))
+    out = pl.concat([one, multi]).sort("file_idx", "msg_no") if not multi.is_empty() else one
+    cr = "\r" + layout.continuation_prefix if layout.continuation_prefix else "\r"
+    has_cr = pl.col("body").str.contains("\r", literal=True)
+    if out.select(has_cr.any()).item():
+        out = out.with_columns(
+            pl.when(has_cr).then(pl.col("body").str.replace_all(cr, "\n", literal=True).str.replace_all("\r", "\n", literal=True))
+            .otherwise(pl.col("body")).alias("body")
+        )
+    return out
+
+
 def _stats(
-    lines: pl.DataFrame, classified: pl.DataFrame | None, messages: pl.DataFrame | None, layouts: pl.DataFrame
+    lines: pl.DataFrame, layouts: pl.DataFrame, kinds: list[pl.DataFrame], messages: list[pl.DataFrame]
 ) -> pl.DataFrame:
     """Per file: layout, line counts by kind (they add up to n_lines), messages, first and last time."""
-    totals = lines.group_by("file_idx").agg(pl.len().cast(pl.Int64).alias("n_lines"))
     counts = ["n_header_lines", "n_continuation_lines", "n_blank_lines", "n_rejected_lines", "n_messages", "n_undated"]
-    out = totals.join(layouts, on="file_idx", how="left")
-    if classified is not None:
-        kinds = classified.group_by("file_idx").agg(
-            (pl.col("kind") == k).sum().cast(pl.Int64).alias(f"n_{k}_lines")
-            for k in ("header", "continuation", "blank", "rejected")
-        )
-        msgs = messages.group_by("file_idx").agg(
+    out = lines.group_by("file_idx").agg(pl.len().cast(pl.Int64).alias("n_lines")).join(
+        layouts, on="file_idx", how="left"
+    )
+    if kinds:
+        out = out.join(pl.concat(kinds), on="file_idx", how="left")
+        msgs = pl.concat(messages).group_by("file_idx").agg(
             pl.len().cast(pl.Int64).alias("n_messages"),
             pl.col("sent_at").min().alias("started_at"),
             pl.col("sent_at").max().alias("ended_at"),
             pl.col("sent_at").null_count().cast(pl.Int64).alias("n_undated"),
         )
-        out = out.join(kinds, on="file_idx", how="left").join(msgs, on="file_idx", how="left")
+        out = out.join(msgs, on="file_idx", how="left")
     else:
         out = out.with_columns(
-            *(pl.lit(None, dtype=pl.Int64).alias(c) for c in counts),
+            *(pl.lit(None, dtype=pl.Int64).alias(c) for c in counts[:4]),
             pl.lit(None, dtype=pl.Datetime("us")).alias("started_at"),
             pl.lit(None, dtype=pl.Datetime("us")).alias("ended_at"),
         )
+    for c in counts:
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(0, dtype=pl.Int64).alias(c))
     return out.with_columns(pl.col(c).fill_null(0) for c in counts)
