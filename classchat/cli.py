@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err(f"classchat {args.command}: interrupted; the lake and warehouse are as they were before the stage")
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
@@ -168,11 +171,7 @@ def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
     from reports.privacy import Privacy
 
     if args.list:
-        for q in queries.list_queries():
-            params = ", ".join(
-                f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params
-            )
-            _out(f"{q.name:28} {q.title}" + (f"  [{params}]" if params else ""))
+        _out(queries.list_text())
         return 0
     if not paths.warehouse.exists():
         raise StageError(f"no warehouse at {paths.warehouse}; run `classchat run` first")
@@ -185,7 +184,7 @@ def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
     privacy = Privacy.for_data_dir(paths.data_dir)
     try:
         if args.sql:
-            frame = privacy.apply(queries.run_sql(paths.warehouse, args.sql))
+            frame = queries.run_sql(paths.warehouse, args.sql, privacy=privacy)
         else:
             frame = queries.run_query(paths.warehouse, args.name, raw, privacy=privacy)
     except Exception as exc:  # DuckDB errors: one line, no traceback
