@@ -6,8 +6,8 @@ have exactly the schema dbt produces (messages, sessions, users,
 session_minutes, courses, ...). Each test copies that warehouse file into its
 own tmp_path, optionally breaks one fact with SQL, runs `run_checks`, and
 asserts on the report (which suite and expectation failed, the observed
-values), the result JSON files and the Data Docs it writes. Expected numbers
-are read from the copy itself, never hard-coded.
+values), the result JSON files and the Data Docs it writes. Row counts and the
+values a check should observe are queried from the warehouse, not hard-coded.
 """
 
 from __future__ import annotations
@@ -151,7 +151,9 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
     assert {"checked_at", "suite", "expectation", "column", "success", "severity", "observed"} <= set(rows[0])
     for name in MARTS:
         (row_count,) = [
-            r for r in rows if r["suite"] == name and r["expectation"] == "expect_table_row_count_to_be_between"
+            r
+            for r in rows
+            if r["suite"] == name and r["expectation"] == "expect_table_row_count_to_be_between"
         ]
         assert row_count["observed"] == str(n_rows[name])
         assert row_count["column"] is None
@@ -176,7 +178,8 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
 
 def test_session_count_disagreeing_with_messages_fails_sessions(make_warehouse, quality):
     warehouse = make_warehouse(
-        "UPDATE sessions SET n_messages = n_messages + 1 WHERE session_id = (SELECT min(session_id) FROM sessions)"
+        "UPDATE sessions SET n_messages = n_messages + 1 "
+        "WHERE session_id = (SELECT min(session_id) FROM sessions)"
     )
     n_sessions = count(warehouse, "sessions")
     n_messages, n_rows = query(
@@ -293,7 +296,9 @@ def test_soft_check_failure_keeps_overall_success(make_warehouse, quality):
     warehouse = make_warehouse(
         "UPDATE users SET n_messages = n_messages + 1 WHERE user_id = (SELECT min(user_id) FROM users)"
     )
-    n_messages = scalar(warehouse, "SELECT n_messages FROM users WHERE user_id = (SELECT min(user_id) FROM users)")
+    n_messages = scalar(
+        warehouse, "SELECT n_messages FROM users WHERE user_id = (SELECT min(user_id) FROM users)"
+    )
 
     report = run_checks(warehouse, quality, build_docs=False)
 
@@ -397,20 +402,24 @@ def test_negative_response_seconds_fails_messages(make_warehouse, quality):
 
 def test_participation_gini_above_one_fails_sessions(make_warehouse, quality):
     warehouse = make_warehouse(
-        "UPDATE sessions SET participation_gini = 1.5 WHERE session_id = (SELECT min(session_id) FROM sessions)"
+        "UPDATE sessions SET participation_gini = 1.5 "
+        "WHERE session_id = (SELECT min(session_id) FROM sessions)"
     )
 
     report = run_checks(warehouse, quality, build_docs=False)
 
     observed = f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. 1.5"
-    assert_only_failure(report, "sessions", "expect_column_values_to_be_between(participation_gini)", observed)
+    label = "expect_column_values_to_be_between(participation_gini)"
+    assert_only_failure(report, "sessions", label, observed)
     assert "between 0 and 1" in report.failure_message()
 
 
 def test_session_questions_disagreeing_with_question_rows_fails_sessions(make_warehouse, quality):
     # a session with room for one more question, so n_messages >= n_questions still holds
     target = "(SELECT min(session_id) FROM sessions WHERE n_questions < n_messages)"
-    warehouse = make_warehouse(f"UPDATE sessions SET n_questions = n_questions + 1 WHERE session_id = {target}")
+    warehouse = make_warehouse(
+        f"UPDATE sessions SET n_questions = n_questions + 1 WHERE session_id = {target}"
+    )
     n_questions = scalar(warehouse, f"SELECT n_questions FROM sessions WHERE session_id = {target}")
     n_question_rows = scalar(
         warehouse, f"SELECT count(*) FROM messages WHERE is_question AND session_id = {target}"
@@ -432,7 +441,8 @@ def test_missing_session_minute_fails_sessions(make_warehouse, real_warehouse, q
     assert n_minutes >= 3
     warehouse = make_warehouse(  # a minute in the middle of the session
         f"DELETE FROM session_minutes WHERE session_id = '{session}' AND minute_at = "
-        f"(SELECT minute_at FROM session_minutes WHERE session_id = '{session}' ORDER BY minute_at LIMIT 1 OFFSET 1)"
+        f"(SELECT minute_at FROM session_minutes WHERE session_id = '{session}' "
+        "ORDER BY minute_at LIMIT 1 OFFSET 1)"
     )
     assert count(warehouse, "session_minutes") == count(real_warehouse, "session_minutes") - 1
 
