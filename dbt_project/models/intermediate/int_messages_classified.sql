@@ -25,6 +25,14 @@ classified as (
         {{ has_link('body') }} as has_link,
         {{ mentions('body') }} as mentions,
         {{ language('body') }} as language,
+        -- for matching answers to questions (int_questions_answered), computed once per message
+        lower(body) as body_lower,
+        case when is_private then {{ name_key('recipient') }} end as recipient_key,
+        message_kind in ('text', 'reply')
+            and base_intent in ('other', 'link')
+            and not {{ is_filler('body') }} as is_substantive,
+        message_kind in ('text', 'reply')
+            and (contains(body, '@') or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')) as may_address_someone,
     from intents
 
 )

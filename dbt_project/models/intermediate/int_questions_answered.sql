@@ -9,7 +9,8 @@
 -- A question the same person asks again later in the session (same or near text) is
 -- unanswered-and-repeated: its asker did not get an answer, whatever followed it.
 -- Candidate pairs are found through (session, minute) keys, so the cost grows with the
--- messages near each question, not with the square of a session's length.
+-- messages near each question, not with the square of a session's length; each rule
+-- joins only the messages that could satisfy it (substantive ones, or ones that address someone).
 {% set answer_window = var('answer_window_minutes') %}
 {% set mention_window = var('mention_window_minutes') %}
 
@@ -32,36 +33,72 @@ question_minutes as (
         questions.message_id as question_id,
         questions.session_id,
         questions.seq,
-        questions.sent_at,
+        questions.sent_at as asked_at,
         questions.user_id,
         questions.sender_key,
         questions.minute_at + to_minutes(cast(step as bigint)) as minute_at,
+        step,
     from questions
     cross join unnest(range(0, {{ [answer_window, mention_window] | max }} + 1)) as steps(step)
 
 ),
 
-candidates as (
+-- the messages that could answer: only the columns and rows each rule needs
+substantive as (
+
+    select session_id, minute_at, message_id, seq, sent_at, user_id, is_private, recipient_key,
+    from messages
+    where is_substantive
+
+),
+
+addressing as (
+
+    select session_id, minute_at, message_id, seq, sent_at, user_id, is_private, recipient_key, body_lower,
+    from messages
+    where may_address_someone
+
+),
+
+next_candidates as (
 
     select
         question_minutes.question_id,
-        question_minutes.sent_at as asked_at,
-        answers.message_id as answer_id,
-        answers.seq as answer_seq,
-        answers.sent_at as answer_sent_at,
-        answers.base_intent in ('other', 'link') and not {{ is_filler('answers.body') }} as is_substantive,
-        (
-            contains(lower(answers.body), '@' || question_minutes.sender_key)
-            or regexp_matches(lower(answers.body), '^' || regexp_escape(question_minutes.sender_key) || '\s*[,:，：]')
-        ) as mentions_asker,
+        substantive.message_id as answer_id,
+        substantive.seq as answer_seq,
     from question_minutes
-    inner join messages as answers
-        on question_minutes.session_id = answers.session_id
-        and question_minutes.minute_at = answers.minute_at
-    where answers.seq > question_minutes.seq
-        and answers.user_id != question_minutes.user_id
-        and answers.message_kind in ('text', 'reply')
-        and (not answers.is_private or {{ name_key('answers.recipient') }} = question_minutes.sender_key)
+    inner join substantive
+        on question_minutes.session_id = substantive.session_id
+        and question_minutes.minute_at = substantive.minute_at
+    where question_minutes.step <= {{ answer_window }}
+        and substantive.seq > question_minutes.seq
+        and substantive.user_id != question_minutes.user_id
+        and substantive.sent_at <= question_minutes.asked_at + to_minutes({{ answer_window }})
+        and (not substantive.is_private or substantive.recipient_key = question_minutes.sender_key)
+
+),
+
+mention_candidates as (
+
+    select
+        question_minutes.question_id,
+        addressing.message_id as answer_id,
+        addressing.seq as answer_seq,
+    from question_minutes
+    inner join addressing
+        on question_minutes.session_id = addressing.session_id
+        and question_minutes.minute_at = addressing.minute_at
+    where addressing.seq > question_minutes.seq
+        and addressing.user_id != question_minutes.user_id
+        and addressing.sent_at <= question_minutes.asked_at + to_minutes({{ mention_window }})
+        and (not addressing.is_private or addressing.recipient_key = question_minutes.sender_key)
+        and (
+            contains(addressing.body_lower, '@' || question_minutes.sender_key)
+            or (
+                starts_with(addressing.body_lower, question_minutes.sender_key)
+                and substr(addressing.body_lower, length(question_minutes.sender_key) + 1, 1) in (',', ':', '，', '：')
+            )
+        )
 
 ),
 
@@ -83,9 +120,7 @@ by_mention as (
     select
         question_id,
         min_by(answer_id, answer_seq) as answer_id,
-    from candidates
-    where mentions_asker
-        and answer_sent_at <= asked_at + to_minutes({{ mention_window }})
+    from mention_candidates
     group by question_id
 
 ),
@@ -95,9 +130,7 @@ by_next as (
     select
         question_id,
         min_by(answer_id, answer_seq) as answer_id,
-    from candidates
-    where is_substantive
-        and answer_sent_at <= asked_at + to_minutes({{ answer_window }})
+    from next_candidates
     group by question_id
 
 ),
