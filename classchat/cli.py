@@ -52,12 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     layouts = ", ".join(f"{name} ({layout.description})" for name, layout in LAYOUTS.items())
     formats = dict(choices=sorted(LAYOUTS), help=f"read every file as this layout instead of detecting it: {layouts}")
+    refresh = dict(action="store_true", help="rebuild every model from the whole lake instead of adding new sessions")
     p = sub.add_parser("run", parents=[common], help="ingest new or changed files, build, check (the main job)")
     p.add_argument("--format", **formats)
+    p.add_argument("--full-refresh", **refresh)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
     p = sub.add_parser("ingest", parents=[common], help="land raw exports as Parquet in the lake")
     p.add_argument("--format", **formats)
     p = sub.add_parser("build", parents=[common], help="build the warehouse with dbt (models and tests)")
+    p.add_argument("--full-refresh", **refresh)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
     sub.add_parser("check", parents=[common], help="validate the marts with Great Expectations")
     p = sub.add_parser("report", parents=[common], help="start the Streamlit report on the warehouse")
@@ -113,11 +116,11 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     cmd = args.command
     if cmd == "run":
-        run_all(paths, layout=args.format, verbose=args.verbose, say=_out)
+        run_all(paths, layout=args.format, full_refresh=args.full_refresh, verbose=args.verbose, say=_out)
     elif cmd == "ingest":
         run_stages(paths, "ingest", ingest=True, layout=args.format, say=_out)
     elif cmd == "build":
-        run_stages(paths, "build", build=True, verbose=args.verbose, say=_out)
+        run_stages(paths, "build", build=True, full_refresh=args.full_refresh, verbose=args.verbose, say=_out)
     elif cmd == "check":
         run_stages(paths, "check", check=True, say=_out)
     elif cmd == "report":

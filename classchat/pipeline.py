@@ -19,10 +19,18 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from classchat.config import DBT_PROJECT_DIR, WAREHOUSE_ENV, Paths, offline_environment
-from classchat.provenance import RunRecord, landed_inputs, log_run, store_run
+from classchat.provenance import (
+    RunRecord,
+    build_fingerprint,
+    landed_inputs,
+    last_good_fingerprint,
+    log_run,
+    store_run,
+)
 
 Say = Callable[[str], None]
 
@@ -54,7 +62,8 @@ def data_dir_lock(paths: Paths) -> Iterator[None]:
         fh.close()
 
 
-def ingest_stage(paths: Paths, *, layout: str | None = None, say: Say = print) -> None:
+def ingest_stage(paths: Paths, *, layout: str | None = None, say: Say = print):
+    """Land new or changed exports; returns the ingest report."""
     from ingest import ingest
 
     try:
@@ -63,6 +72,7 @@ def ingest_stage(paths: Paths, *, layout: str | None = None, say: Say = print) -
         raise StageError(str(exc)) from None
     for line in report.summary_lines():
         say(line)
+    return report
 
 
 @contextlib.contextmanager
@@ -83,8 +93,21 @@ def scratch_warehouse(paths: Paths) -> Iterator[Path]:
         _remove_database(scratch)
 
 
-def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say: Say = print) -> None:
-    """Run `dbt build` (models and tests) into `warehouse`, a scratch copy; raise if anything failed."""
+def build_stage(
+    paths: Paths,
+    warehouse: Path,
+    *,
+    full_refresh: bool = True,
+    changed_since: datetime | None = None,
+    verbose: bool = False,
+    say: Say = print,
+) -> None:
+    """Run `dbt build` (models and tests) into `warehouse`, a scratch copy; raise if anything failed.
+
+    Incremental (full_refresh False): the per-session models add only sessions
+    landed since the newest they hold; with `changed_since`, dbt's data tests
+    look only at rows landed since then.
+    """
     if not paths.files_manifest.exists():
         raise StageError(f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first")
     if not any(paths.lake_messages.glob("*/*.parquet")):
@@ -95,15 +118,23 @@ def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say: Sa
     started = time.perf_counter()
     os.environ[WAREHOUSE_ENV] = str(warehouse)
     try:
-        results = _dbt(paths, ["build"], verbose=verbose)
+        args = ["build"]
+        if full_refresh:
+            args.append("--full-refresh")
+        else:
+            # the rules' unit tests ran with the full build of this model version (same fingerprint)
+            args += ["--exclude-resource-type", "unit_test"]
+        _set_test_scope(warehouse, None if full_refresh else changed_since)
+        results = _dbt(paths, args, verbose=verbose)
     finally:
         os.environ.pop(WAREHOUSE_ENV, None)
     if not results.success:
         raise StageError(_dbt_failure(results))
-    say(f"build: {_count_nodes(results)} in {time.perf_counter() - started:.1f} s")
+    mode = "full" if full_refresh else "incremental"
+    say(f"build ({mode}): {_count_nodes(results)} in {time.perf_counter() - started:.1f} s")
 
 
-def check_stage(paths: Paths, warehouse: Path, *, say: Say = print):
+def check_stage(paths: Paths, warehouse: Path, *, since: datetime | None = None, say: Say = print):
     """Validate the marts of `warehouse` with the GX suites and store the results in it as `quality_results`.
 
     Returns the report; the caller decides what a failed critical expectation means.
@@ -115,7 +146,7 @@ def check_stage(paths: Paths, warehouse: Path, *, say: Say = print):
 
     started = time.perf_counter()
     try:
-        report = run_checks(warehouse, paths.quality)
+        report = run_checks(warehouse, paths.quality, since=since)
     except CheckError as exc:
         raise StageError(f"checks could not run: {exc}") from None
     _store_check_rows(warehouse, report.rows())
@@ -132,6 +163,7 @@ def run_stages(
     ingest: bool = False,
     build: bool = False,
     check: bool = False,
+    full_refresh: bool = False,
     layout: str | None = None,
     verbose: bool = False,
     say: Say = print,
@@ -143,18 +175,35 @@ def run_stages(
     checks the new warehouse is kept (so staff can see what failed) and the
     run still ends in StageError. Every run is appended to runs.jsonl, and
     runs that produced a warehouse are in its `runs` table.
+
+    Builds are incremental unless asked for a full refresh, or the models, the
+    roster or the parser changed since the warehouse's last good build (its
+    fingerprint), or there is no warehouse yet. A `run` that landed nothing
+    new on an up-to-date warehouse stops after ingest.
     """
     run = RunRecord(command)
     with data_dir_lock(paths):
         try:
+            landed_now = None
             if ingest:
-                ingest_stage(paths, layout=layout, say=say)
+                report = ingest_stage(paths, layout=layout, say=say)
+                new = [r["ingested_at"] for r in report.landed if r["status"] == "landed"]
+                landed_now = min(new) if new else None
+            fingerprint = build_fingerprint(paths)
+            if build:
+                run.build_fingerprint = fingerprint
+            full = full_refresh or last_good_fingerprint(paths.warehouse) != fingerprint
+            if ingest and build and landed_now is None and not full:
+                run.finish("success", "nothing new: the warehouse is up to date")
+                say(f"{command}: nothing new to build or check; the warehouse is up to date")
+                return run
             if build or check:
                 run.input_files = landed_inputs(paths)
+                since = None if full else landed_now
                 with scratch_warehouse(paths) as warehouse:
                     if build:
-                        build_stage(paths, warehouse, verbose=verbose, say=say)
-                    report = check_stage(paths, warehouse, say=say) if check else None
+                        build_stage(paths, warehouse, full_refresh=full, changed_since=since, verbose=verbose, say=say)
+                    report = check_stage(paths, warehouse, since=since, say=say) if check else None
                     failure = None if report is None or report.success else report.failure_message()
                     run.finish("checks_failed" if failure else "success", failure)
                     store_run(warehouse, run)
@@ -168,13 +217,19 @@ def run_stages(
             raise
         finally:
             log_run(paths, run)
-    say(f"{command}: run {run.run_id} {run.outcome}")
+            if run.outcome != "running":
+                say(f"{command}: run {run.run_id} {run.outcome}")
     return run
 
 
-def run_all(paths: Paths, *, layout: str | None = None, verbose: bool = False, say: Say = print) -> RunRecord:
+def run_all(
+    paths: Paths, *, layout: str | None = None, full_refresh: bool = False, verbose: bool = False, say: Say = print
+) -> RunRecord:
     """The main job: ingest new or changed files, build, check."""
-    return run_stages(paths, "run", ingest=True, build=True, check=True, layout=layout, verbose=verbose, say=say)
+    return run_stages(
+        paths, "run", ingest=True, build=True, check=True, full_refresh=full_refresh,
+        layout=layout, verbose=verbose, say=say,
+    )
 
 
 def build_docs_site(paths: Paths) -> Path:
@@ -257,6 +312,20 @@ def _store_check_rows(warehouse: Path, rows: list[dict]) -> None:
     try:
         con.register("check_rows", frame)
         con.execute("create or replace table quality_results as select * from check_rows")
+    finally:
+        con.close()
+
+
+def _set_test_scope(warehouse: Path, changed_since: datetime | None) -> None:
+    """Tell dbt's data tests which rows to look at (see `on-run-start` in dbt_project.yml)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create table if not exists main._classchat_scope (changed_since timestamp)")
+        con.execute("delete from main._classchat_scope")
+        if changed_since is not None:
+            con.execute("insert into main._classchat_scope values (?)", [changed_since])
     finally:
         con.close()
 

@@ -38,7 +38,8 @@ create table if not exists runs (
     great_expectations_version varchar,
     n_input_files integer,
     inputs_sha256 varchar,
-    input_files struct(source_file varchar, sha256 varchar)[]
+    input_files struct(source_file varchar, sha256 varchar)[],
+    build_fingerprint varchar
 )
 """
 
@@ -63,6 +64,7 @@ class RunRecord:
     detail: str | None = None
     versions: dict[str, str] = field(default_factory=versions)
     input_files: list[dict[str, str]] = field(default_factory=list)
+    build_fingerprint: str | None = None  # set when the run built the warehouse (see build_fingerprint())
 
     @property
     def inputs_sha256(self) -> str:
@@ -107,13 +109,60 @@ def store_run(warehouse: Path, run: RunRecord) -> None:
     con = duckdb.connect(str(warehouse))
     try:
         con.execute(RUNS_DDL)
+        con.execute("alter table runs add column if not exists build_fingerprint varchar")
         con.execute(
-            "insert or replace into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert or replace into runs by name select ? as run_id, ? as command, ? as started_at, "
+            "? as ended_at, ? as outcome, ? as detail, ? as classchat_version, ? as dbt_version, "
+            "? as duckdb_version, ? as polars_version, ? as great_expectations_version, "
+            "? as n_input_files, ? as inputs_sha256, ? as input_files, ? as build_fingerprint",
             [
                 run.run_id, run.command, run.started_at, run.ended_at, run.outcome, run.detail,
                 v["classchat"], v["dbt"], v["duckdb"], v["polars"], v["great_expectations"],
-                len(run.input_files), run.inputs_sha256, run.input_files,
+                len(run.input_files), run.inputs_sha256, run.input_files, run.build_fingerprint,
             ],
         )
     finally:
         con.close()
+
+
+def build_fingerprint(paths: Paths) -> str:
+    """A digest of everything that shapes the marts besides new exports: the dbt project, the
+    topic tokeniser, the parser version and the landed roster. When it changes, the
+    next build is a full refresh instead of an incremental one."""
+    import hashlib
+
+    from classchat.config import DBT_PROJECT_DIR, PROJECT_ROOT
+    from ingest.parse import PARSER_VERSION
+
+    h = hashlib.sha256(f"classchat {__version__} parser {PARSER_VERSION}\n".encode())
+    sources = sorted(
+        p for sub in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()
+    )
+    for path in [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "classchat" / "topics.py", *sources]:
+        h.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    roster = paths.lake / "roster.parquet"
+    if roster.exists():
+        h.update(b"roster\0" + roster.read_bytes())
+    return h.hexdigest()
+
+
+def last_good_fingerprint(warehouse: Path) -> str | None:
+    """The fingerprint of the warehouse's latest build, if that build succeeded; else None."""
+    if not warehouse.exists():
+        return None
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute(
+            "select build_fingerprint, outcome from runs where build_fingerprint is not null "
+            "order by ended_at desc, run_id desc limit 1"
+        ).fetchall()
+    except duckdb.Error:  # no runs table, or one from before fingerprints
+        return None
+    finally:
+        con.close()
+    return rows[0][0] if rows and rows[0][1] == "success" else None

@@ -226,12 +226,15 @@ def run_checks(
     *,
     build_docs: bool = True,
     suites: Sequence[MartSuite] | None = None,
+    since: datetime | None = None,
 ) -> CheckReport:
     """Validate every mart suite against `warehouse`; write results under `quality_dir`.
 
     Raises `CheckError` when the checks cannot run (missing warehouse or mart,
     unreadable query). Failed expectations do not raise: inspect
-    `report.success` / `report.failure_message()`.
+    `report.success` / `report.failure_message()`. With `since`, suites marked
+    `scoped` read only rows landed at or after it (an incremental run); the
+    others, `totals` among them, read everything.
     """
     started = time.perf_counter()
     warehouse = Path(warehouse)
@@ -258,7 +261,7 @@ def run_checks(
         suite_results: list[SuiteResult] = []
         built: list[tuple[str, Any]] = []  # (suite name, batch id) of this run, for Data Docs
         for spec in suites:
-            frame = _read_frame(warehouse, spec)
+            frame = _read_frame(warehouse, spec, since if spec.scoped else None)
             try:
                 asset = datasource.add_dataframe_asset(name=spec.name)
                 batch_definition = asset.add_batch_definition_whole_dataframe(name=spec.name)
@@ -333,8 +336,8 @@ def _open_context(quality_dir: Path):
     return gx, context
 
 
-def _read_frame(warehouse: Path, spec: MartSuite):
-    """The suite's frame: its query, read-only, the connection closed right after the fetch."""
+def _read_frame(warehouse: Path, spec: MartSuite, since: datetime | None = None):
+    """The suite's frame: its query (rows landed since `since`, if given), read-only, closed right after."""
     import duckdb
 
     try:
@@ -342,7 +345,10 @@ def _read_frame(warehouse: Path, spec: MartSuite):
     except duckdb.Error as exc:
         raise CheckError(f"cannot open {warehouse} read-only: {exc}") from exc
     try:
-        return _numpy_nulls(con.sql(spec.query).df())
+        if since is None:
+            return _numpy_nulls(con.execute(spec.query).df())
+        scoped = f"select * from ({spec.query}) as suite_rows where landed_at >= ?"
+        return _numpy_nulls(con.execute(scoped, [since]).df())
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckError(f"suite '{spec.name}': cannot read its data from {warehouse}: {first}") from exc

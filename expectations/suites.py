@@ -1,11 +1,14 @@
 """The Great Expectations suites of the warehouse marts, written as code.
 
 This module owns *what* is checked: one `MartSuite` per public mart
-(`messages`, `sessions`, `users`, `session_minutes`, `courses`), each pairing a read-only DuckDB query with
+(`messages`, `sessions`, `users`, `session_minutes`, `courses`) plus
+`totals` (whole-warehouse sums that tie the marts together), each pairing a read-only DuckDB query with
 the expectations run on the dataframe that query returns. A query yields the
 mart itself plus check columns computed in SQL where a check needs another
 table (a message's session bounds, a session's count of message rows), so GX
-only ever compares columns of one frame. Every expectation carries a
+only ever compares columns of one frame. On an incremental run the
+row-level suites marked `scoped` read only rows landed since the run's new
+data, while `totals` still checks the whole warehouse in one row. Every expectation carries a
 `description` and a `severity`: "critical" for data correctness (a failure
 fails the check stage), "warning" for soft checks. To check a new mart, append
 one `MartSuite` to `SUITES`. Great Expectations is imported lazily, inside
@@ -41,6 +44,8 @@ class MartSuite:
     query: str
     expectations: Callable[[Any], list]
     doc: str = ""
+    # True: on an incremental run only rows with landed_at at or after the run's new data are read
+    scoped: bool = False
 
     def build_suite(self) -> "gx.ExpectationSuite":
         """The `gx.ExpectationSuite` of this mart (imports Great Expectations)."""
@@ -463,18 +468,53 @@ def _courses(gxe: Any) -> list:
     ]
 
 
+# ---------------------------------------------------------------------------
+# totals: whole-warehouse sums in one row, so a scoped run still checks across tables
+# ---------------------------------------------------------------------------
+
+TOTALS_QUERY = """
+SELECT
+    (SELECT count(*) FROM messages) AS message_rows,
+    (SELECT coalesce(sum(n_messages), 0) FROM sessions) AS session_messages,
+    (SELECT count(*) FROM messages WHERE is_question) AS question_rows,
+    (SELECT coalesce(sum(n_questions), 0) FROM sessions) AS session_questions,
+    (SELECT coalesce(sum(n_messages), 0) FROM courses) AS course_messages,
+    (SELECT count(*) FROM session_minutes) AS minute_rows,
+    (SELECT coalesce(sum(date_diff('minute', date_trunc('minute', started_at), date_trunc('minute', ended_at)) + 1), 0)
+       FROM sessions) AS minutes_spanned,
+    (SELECT count(DISTINCT session_id) FROM messages) AS sessions_with_messages,
+    (SELECT count(*) FROM sessions) AS session_rows
+"""
+
+
+def _totals(gxe: Any) -> list:
+    pairs = [
+        ("message_rows", "session_messages", "Every message row is counted in exactly one session's n_messages."),
+        ("question_rows", "session_questions", "Every question row is counted in its session's n_questions."),
+        ("session_messages", "course_messages", "The courses' n_messages add up to the sessions' n_messages."),
+        ("minute_rows", "minutes_spanned", "session_minutes has one row per minute of every session."),
+        ("sessions_with_messages", "session_rows", "Every session has messages and every message's session is a row."),
+    ]
+    return [
+        gxe.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b, description=d, severity=CRITICAL)
+        for a, b, d in pairs
+    ]
+
+
 SUITES: list[MartSuite] = [
     MartSuite(
         name="messages",
         query=MESSAGES_QUERY,
         expectations=_messages,
         doc="one row per chat message; joined to sessions for the time bounds",
+        scoped=True,
     ),
     MartSuite(
         name="sessions",
         query=SESSIONS_QUERY,
         expectations=_sessions,
         doc="one row per class session; n_message_rows counted from messages",
+        scoped=True,
     ),
     MartSuite(
         name="users",
@@ -487,12 +527,19 @@ SUITES: list[MartSuite] = [
         query=SESSION_MINUTES_QUERY,
         expectations=_session_minutes,
         doc="one row per session minute, silent minutes included",
+        scoped=True,
     ),
     MartSuite(
         name="courses",
         query=COURSES_QUERY,
         expectations=_courses,
         doc="one row per course",
+    ),
+    MartSuite(
+        name="totals",
+        query=TOTALS_QUERY,
+        expectations=_totals,
+        doc="whole-warehouse sums in one row; checked in full on every run",
     ),
 ]
 

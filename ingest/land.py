@@ -134,7 +134,7 @@ def ingest(
     keep: dict[str, dict] = {}
     pending: list[tuple[dict, FileText]] = []
     pending_chars = 0
-    now = datetime.now().replace(microsecond=0)
+    now = datetime.now()  # microseconds kept: incremental builds take files landed after the newest held
     # unique per run: a data file the committed manifest names is never overwritten
     batch_prefix = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-p{PARSER_VERSION}"
 

@@ -13,6 +13,7 @@ values a check should observe are queried from the warehouse, not hard-coded.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import re
 import shutil
 from pathlib import Path
@@ -26,7 +27,8 @@ from classchat.config import Paths
 from expectations import SUITES, CheckError, MartSuite, run_checks
 from expectations.suites import suite_names
 
-MARTS = ("messages", "sessions", "users", "session_minutes", "courses")  # the suites, in run order
+MARTS = ("messages", "sessions", "users", "session_minutes", "courses")  # the suites over one mart each
+SUITE_ORDER = (*MARTS, "totals")  # all suites, in run order; totals ties the marts together
 
 
 @pytest.fixture(scope="session")
@@ -82,8 +84,11 @@ def failed_labels(report, suite: str) -> set[str]:
     return {o.label() for o in report.suite(suite).failed}
 
 
-def assert_only_failure(report, suite: str, label: str, observed: str) -> None:
-    """`label` is the one failed expectation of the run: in `suite`, critical, seen as `observed`."""
+def assert_only_failure(report, suite: str, label: str, observed: str, totals: set[str] = frozenset()) -> None:
+    """`label` is the one failed expectation of its mart suites: in `suite`, critical, seen as `observed`.
+
+    `totals` names the columns (column_A) of the whole-warehouse sums the breakage also throws off.
+    """
     for other in MARTS:
         if other != suite:
             assert report.suite(other).success, (other, report.suite(other).failed)
@@ -91,11 +96,13 @@ def assert_only_failure(report, suite: str, label: str, observed: str) -> None:
     assert failure.label() == label
     assert failure.severity == "critical"
     assert failure.observed == observed
+    assert {o.columns[0] for o in report.suite("totals").failed} == set(totals)
     assert report.success is False
     message = report.failure_message()
     assert message.startswith(f"expectation failed in suite '{suite}': {label} — {failure.description}")
     assert f"[observed: {observed}]" in message
-    assert "more critical" not in message
+    if not totals:
+        assert "more critical" not in message
     assert "\n" not in message
 
 
@@ -113,16 +120,16 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
 
     assert report.success is True
     assert report.failure_message() is None
-    assert suite_names() == list(MARTS)
-    assert [s.name for s in report.suites] == list(MARTS)
+    assert suite_names() == list(SUITE_ORDER)
+    assert [s.name for s in report.suites] == list(SUITE_ORDER)
     for s in report.suites:
         assert s.success, s.failed
         assert s.n_failed == 0
         assert s.n_expectations == len(next(x for x in SUITES if x.name == s.name).build_suite().expectations)
-        assert s.n_rows == n_rows[s.name]
+        assert s.n_rows == n_rows.get(s.name, 1)
 
     # result JSON per suite, written by GX's to_json_dict
-    for name in MARTS:
+    for name in SUITE_ORDER:
         data = json.loads((quality / "results" / f"{name}.json").read_text())
         assert data["success"] is True
         assert data["suite_name"] == name
@@ -131,7 +138,7 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
         assert report.suite(name).result_file == quality / "results" / f"{name}.json"
     latest = json.loads((quality / "latest.json").read_text())
     assert latest["success"] is True
-    assert list(latest["suites"]) == list(MARTS)
+    assert list(latest["suites"]) == list(SUITE_ORDER)
     assert latest["suites"]["messages"]["n_rows"] == n_rows["messages"]
     assert latest["suites"]["session_minutes"]["n_rows"] == n_rows["session_minutes"]
     assert latest["suites"]["sessions"]["n_failed"] == 0
@@ -141,12 +148,12 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
     assert report.data_docs == quality / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert report.data_docs.is_file()
     index = report.data_docs.read_text()
-    assert all(name in index for name in MARTS)
+    assert all(name in index for name in SUITE_ORDER)
 
     # rows for the warehouse table
     rows = report.rows()
     assert len(rows) == sum(s.n_expectations for s in report.suites)
-    assert {r["suite"] for r in rows} == set(MARTS)
+    assert {r["suite"] for r in rows} == set(SUITE_ORDER)
     assert all(r["success"] for r in rows)
     assert {"checked_at", "suite", "expectation", "column", "success", "severity", "observed"} <= set(rows[0])
     for name in MARTS:
@@ -160,7 +167,7 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
     lines = report.summary_lines()
     for name, line in zip(MARTS, lines):
         assert line.startswith(name) and " ok " in line and line.endswith(f"; {n_rows[name]} rows")
-    assert "checks passed" in lines[len(MARTS)]
+    assert "checks passed" in lines[len(SUITE_ORDER)]
 
     # re-running on the same context is idempotent (data source, suites, definitions updated)
     again = run_checks(warehouse, quality, build_docs=False)
@@ -168,7 +175,7 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
     assert [s.n_expectations for s in again.suites] == [s.n_expectations for s in report.suites]
     assert again.data_docs is None
     suite_files = sorted(p.name for p in (quality / "gx" / "expectations").glob("*.json"))
-    assert suite_files == sorted(f"{name}.json" for name in MARTS)
+    assert suite_files == sorted(f"{name}.json" for name in SUITE_ORDER)
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +200,8 @@ def test_session_count_disagreeing_with_messages_fails_sessions(make_warehouse, 
 
     label = "expect_column_pair_values_to_be_equal(n_messages, n_message_rows)"
     assert_only_failure(
-        report, "sessions", label, f"1 of {n_sessions} rows unexpected, e.g. ({n_messages}, {n_rows})"
+        report, "sessions", label, f"1 of {n_sessions} rows unexpected, e.g. ({n_messages}, {n_rows})",
+        totals={"message_rows", "session_messages"},  # the sessions' sum is off against messages and courses
     )
     (failure,) = report.suite("sessions").failed
     assert failure.expectation == "expect_column_pair_values_to_be_equal"
@@ -207,7 +215,11 @@ def test_session_count_disagreeing_with_messages_fails_sessions(make_warehouse, 
     assert stored["statistics"]["unsuccessful_expectations"] == 1
     assert json.loads((quality / "results" / "messages.json").read_text())["success"] is True
     failed_rows = [r for r in report.rows() if not r["success"]]
-    assert [(r["suite"], r["column"]) for r in failed_rows] == [("sessions", "n_messages, n_message_rows")]
+    assert [(r["suite"], r["column"]) for r in failed_rows] == [
+        ("sessions", "n_messages, n_message_rows"),
+        ("totals", "message_rows, session_messages"),
+        ("totals", "session_messages, course_messages"),
+    ]
     assert any(line.startswith("sessions") and "FAILED" in line for line in report.summary_lines())
 
 
@@ -289,7 +301,7 @@ def test_orphan_message_and_bad_kind_fail_messages(make_warehouse, quality, real
     }
     assert report.suite("users").success
     assert report.success is False
-    assert "+2 more critical" in report.failure_message()
+    assert "+3 more critical" in report.failure_message()  # the third: totals, messages vs sessions
 
 
 def test_soft_check_failure_keeps_overall_success(make_warehouse, quality):
@@ -323,20 +335,17 @@ def test_soft_check_failure_keeps_overall_success(make_warehouse, quality):
 
 
 def test_missing_column_is_a_failure_not_a_crash(make_warehouse, quality):
-    warehouse = make_warehouse("ALTER TABLE sessions DROP COLUMN n_questions")
+    warehouse = make_warehouse("ALTER TABLE sessions DROP COLUMN n_links")
 
     report = run_checks(warehouse, quality, build_docs=False)
 
     failed = report.suite("sessions").failed
     assert {o.label() for o in failed} == {
-        "expect_column_values_to_not_be_null(n_questions)",
-        "expect_column_values_to_be_between(n_questions)",
-        "expect_column_pair_values_to_be_equal(n_questions, n_question_rows)",
-        "expect_column_pair_values_a_to_be_greater_than_b(n_questions, n_unanswered_questions)",
-        "expect_column_pair_values_a_to_be_greater_than_b(n_messages, n_questions)",
+        "expect_column_values_to_not_be_null(n_links)",
+        "expect_column_values_to_be_between(n_links)",
     }
-    assert all(o.observed == "error: The column \"n_questions\" in BatchData does not exist." for o in failed)
-    assert all(report.suite(name).success for name in MARTS if name != "sessions")
+    assert all(o.observed == "error: The column \"n_links\" in BatchData does not exist." for o in failed)
+    assert all(report.suite(name).success for name in SUITE_ORDER if name != "sessions")
     assert report.success is False
     assert "suite 'sessions'" in report.failure_message()
 
@@ -430,7 +439,7 @@ def test_session_questions_disagreeing_with_question_rows_fails_sessions(make_wa
 
     observed = f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. ({n_questions}, {n_question_rows})"
     label = "expect_column_pair_values_to_be_equal(n_questions, n_question_rows)"
-    assert_only_failure(report, "sessions", label, observed)
+    assert_only_failure(report, "sessions", label, observed, totals={"question_rows"})
 
 
 def test_missing_session_minute_fails_sessions(make_warehouse, real_warehouse, quality):
@@ -450,7 +459,7 @@ def test_missing_session_minute_fails_sessions(make_warehouse, real_warehouse, q
 
     observed = f"1 of {count(warehouse, 'sessions')} rows unexpected, e.g. ({n_minutes - 1}, {n_minutes})"
     label = "expect_column_pair_values_to_be_equal(n_minute_rows, n_minutes_spanned)"
-    assert_only_failure(report, "sessions", label, observed)
+    assert_only_failure(report, "sessions", label, observed, totals={"minute_rows"})
     # the session_minutes suite itself sees a consistent (shorter) mart
     assert report.suite("session_minutes").n_rows == count(warehouse, "session_minutes")
 
@@ -483,13 +492,13 @@ def test_validation_history_is_pruned(make_warehouse, quality, monkeypatch):
         report = run_checks(warehouse, quality, build_docs=build_docs)
     assert report.success
     for base in ("validations", "data_docs/local_site/validations"):
-        for name in MARTS:
+        for name in SUITE_ORDER:
             runs = list((quality / "gx" / "uncommitted" / base / name / "classchat").iterdir())
             assert len(runs) == 2, (base, name)
     # the index links the kept runs of every suite, each with its page (also the run without docs)
     site = quality / "gx" / "uncommitted" / "data_docs" / "local_site"
     links = set(re.findall(r"validations/[^'\"]+?\.html", (site / "index.html").read_text()))
-    assert len(links) == 2 * len(MARTS)
+    assert len(links) == 2 * len(SUITE_ORDER)
     assert all((site / link).is_file() for link in links)
 
 
@@ -527,7 +536,7 @@ def test_an_added_mart_is_one_entry_and_dropped_suites_are_removed(make_warehous
 
     report = run_checks(warehouse, quality, build_docs=False, suites=[*SUITES, user_sessions])
     assert report.success is True  # only a warning failed
-    assert [s.name for s in report.suites] == [*MARTS, "user_sessions"]
+    assert [s.name for s in report.suites] == [*SUITE_ORDER, "user_sessions"]
     added = report.suite("user_sessions")
     assert added.n_rows == n_rows
     assert added.n_expectations == 2
@@ -540,9 +549,40 @@ def test_an_added_mart_is_one_entry_and_dropped_suites_are_removed(make_warehous
     assert "user_sessions" in json.loads((quality / "latest.json").read_text())["suites"]
 
     again = run_checks(warehouse, quality, build_docs=False)
-    assert [s.name for s in again.suites] == list(MARTS)
+    assert [s.name for s in again.suites] == list(SUITE_ORDER)
     assert not (quality / "results" / "user_sessions.json").exists()
     assert not (quality / "gx" / "expectations" / "user_sessions.json").exists()
     assert not (quality / "gx" / "validation_definitions" / "user_sessions.json").exists()
     assert "user_sessions" not in json.loads((quality / "latest.json").read_text())["suites"]
-    assert sorted(p.stem for p in (quality / "results").glob("*.json")) == sorted(MARTS)
+    assert sorted(p.stem for p in (quality / "results").glob("*.json")) == sorted(SUITE_ORDER)
+
+
+def test_scoped_checks_read_only_rows_landed_since(make_warehouse, quality):
+    warehouse = make_warehouse(
+        "update messages set landed_at = landed_at + interval 1 day where session_id = 'plain/2024-05-07_night'",
+        "update sessions set landed_at = landed_at + interval 1 day where session_id = 'plain/2024-05-07_night'",
+        "update session_minutes set landed_at = landed_at + interval 1 day "
+        "where session_id = 'plain/2024-05-07_night'",
+    )
+    con = duckdb.connect(str(warehouse))
+    since = con.execute("select max(landed_at) from messages").fetchall()[0][0]
+    con.close()
+    report = run_checks(warehouse, quality, since=since, build_docs=False)
+    assert report.success, report.failure_message()
+    assert report.suite("messages").n_rows == 4  # the night session's messages only
+    assert report.suite("sessions").n_rows == 1
+    assert report.suite("session_minutes").n_rows == 15  # 23:50 .. 00:04
+    assert report.suite("users").n_rows == count(warehouse, "users")  # not scoped
+    assert report.suite("totals").n_rows == 1
+
+
+def test_totals_catch_a_message_outside_every_session_count(make_warehouse, quality):
+    # scoped to nothing new, the row-level suites see no rows; the totals still see the whole warehouse
+    warehouse = make_warehouse(
+        "insert into messages select * replace (message_id || 'x' as message_id, seq + 1000 as seq) "
+        "from messages where session_id = 'plain/2024-05-07_night' limit 1"
+    )
+    report = run_checks(warehouse, quality, since=datetime(2999, 1, 1), build_docs=False)
+    assert not report.success
+    failed = {(o.suite, o.columns) for o in report.critical_failures()}
+    assert ("totals", ("message_rows", "session_messages")) in failed

@@ -1,9 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- What each message is. The rules live in macros/chat_rules.sql. A message is a
 -- question when its intent is `question`: a tech complaint phrased as a question
 -- ("听不到了吗") is a tech issue, a roll-call reply is not a question.
 with messages as (
 
     select * from {{ ref('int_messages_identified') }}
+    {{ only_new_sessions() }}
 
 ),
 

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- Who sent each message: a person (user_id) and their role in the session.
 -- A roster row (course, display name) gives a user_key that holds across courses;
 -- without one, a normalised display name is a person within its course only.
@@ -8,6 +17,7 @@
 with messages as (
 
     select * from {{ ref('int_messages_threaded') }}
+    {{ only_new_sessions() }}
 
 ),
 

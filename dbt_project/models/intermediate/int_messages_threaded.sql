@@ -1,9 +1,19 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- Replies and reactions quote the start of the message they answer ("Replying to "How do
 -- we…"", Zoom cuts the quote at about 20 or 50 characters). The target is the nearest
 -- earlier message of the same session whose text starts with the quote, whitespace folded.
 with messages as (
 
     select * from {{ ref('stg_lake__messages') }}
+    {{ only_new_sessions() }}
 
 ),
 

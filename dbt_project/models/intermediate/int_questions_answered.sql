@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per question with the message that answers it, by the first rule that finds one:
 --   1. reply:   the first reply (Zoom "Replying to") to the question by someone else;
 --   2. mention: the first message by someone else within mention_window_minutes that
@@ -17,6 +26,7 @@
 with messages as (
 
     select * from {{ ref('int_messages_classified') }}
+    {{ only_new_sessions() }}
 
 ),
 
@@ -159,6 +169,7 @@ matched as (
         questions.course_id,
         questions.user_id as asker_user_id,
         questions.sent_at as asked_at,
+        questions.landed_at,
         repeated.question_id is not null as is_repeated,
         case
             when repeated.question_id is not null then null
@@ -198,6 +209,7 @@ final as (
         end as answer_source,
         matched.is_repeated,
         matched.answer_id is null as is_unanswered,
+        matched.landed_at,
     from matched
     left join messages as answers
         on matched.answer_id = answers.message_id

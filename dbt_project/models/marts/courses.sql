@@ -29,6 +29,7 @@ per_course as (
         avg(n_participants) as participants_per_session,
         avg(participation_gini) as mean_session_gini,
         cast(sum(n_tech_issues) as bigint) as n_tech_issues,
+        max(landed_at) as landed_at,
     from sessions
     group by course_id
 
@@ -81,6 +82,7 @@ final as (
         coalesce(inequality.participation_gini, 0) as participation_gini,
         per_course.mean_session_gini,
         per_course.n_tech_issues,
+        per_course.landed_at,
     from per_course
     left join people on per_course.course_id = people.course_id
     left join inequality on per_course.course_id = inequality.course_id

@@ -1,12 +1,23 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 with classified as (
 
     select * from {{ ref('int_messages_classified') }}
+    {{ only_new_sessions() }}
 
 ),
 
 questions as (
 
     select * from {{ ref('int_questions_answered') }}
+    {{ only_new_sessions() }}
 
 ),
 
@@ -63,6 +74,7 @@ final as (
         classified.source_file,
         classified.source_line,
         classified.n_source_lines,
+        classified.landed_at,
     from classified
     left join questions
         on classified.message_id = questions.question_id

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per minute of each session, from its first to its last message, silent
 -- minutes included. A minute is a peak when it has at least var('peak_min_messages')
 -- messages and at least mean + var('peak_sd') standard deviations of the session's
@@ -6,6 +15,7 @@ with messages as (
 
     select * from {{ ref('messages') }}
     where message_kind != 'system'
+    {{ only_new_sessions(keyword='and') }}
 
 ),
 
@@ -14,6 +24,7 @@ sessions as (
     select
         session_id,
         course_id,
+        max(landed_at) as landed_at,
         date_trunc('minute', min(sent_at)) as first_minute,
         date_trunc('minute', max(sent_at)) as last_minute,
     from messages
@@ -26,6 +37,7 @@ minutes as (
     select
         session_id,
         course_id,
+        landed_at,
         unnest(generate_series(first_minute, last_minute, interval 1 minute)) as minute_at,
     from sessions
 
@@ -51,6 +63,7 @@ filled as (
         minutes.session_id,
         minutes.course_id,
         minutes.minute_at,
+        minutes.landed_at,
         coalesce(per_minute.n_messages, 0) as n_messages,
         coalesce(per_minute.n_questions, 0) as n_questions,
         coalesce(per_minute.n_tech_issues, 0) as n_tech_issues,
@@ -84,6 +97,7 @@ final as (
         n_senders,
         n_messages >= {{ var('peak_min_messages') }}
             and n_messages >= session_mean + {{ var('peak_sd') }} * session_sd as is_peak,
+        landed_at,
     from leveled
 
 )

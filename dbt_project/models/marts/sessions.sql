@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per class session. Participation figures count people who posted at least
 -- once (system messages excluded); inequality is over their message counts:
 -- participation_gini is the Gini coefficient (0 everyone equal, near 1 one person
@@ -6,18 +15,21 @@ with files as (
 
     select * from {{ ref('stg_lake__files') }}
     where status = 'landed'
+    {{ only_new_sessions(keyword='and') }}
 
 ),
 
 messages as (
 
     select * from {{ ref('messages') }}
+    {{ only_new_sessions() }}
 
 ),
 
 minutes as (
 
     select * from {{ ref('session_minutes') }}
+    {{ only_new_sessions() }}
 
 ),
 
@@ -120,6 +132,7 @@ final as (
         files.instructor,
         files.source_file,
         files.encoding as source_encoding,
+        files.landed_at,
     from files
     inner join per_session on files.session_id = per_session.session_id
     left join gaps on files.session_id = gaps.session_id

@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='session_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 -- One row per person per session they posted in.
 with messages as (
 
     select * from {{ ref('messages') }}
     where message_kind != 'system'
+    {{ only_new_sessions(keyword='and') }}
 
 ),
 
@@ -20,6 +30,7 @@ final as (
         count(*) filter (where intent = 'tech_issue') as n_tech_issues,
         min(sent_at) as first_message_at,
         max(sent_at) as last_message_at,
+        max(landed_at) as landed_at,
     from messages
     group by user_id, session_id
 

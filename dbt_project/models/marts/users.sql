@@ -29,6 +29,7 @@ per_user as (
         count(*) filter (where answers_message_id is not null) as n_answers,
         min(sent_at) as first_seen_at,
         max(sent_at) as last_seen_at,
+        max(landed_at) as landed_at,
     from messages
     group by user_id
 
@@ -59,6 +60,7 @@ final as (
         per_user.n_answers,
         per_user.first_seen_at,
         per_user.last_seen_at,
+        per_user.landed_at,
     from per_user
     left join roster_keys on per_user.user_id = roster_keys.user_id
 

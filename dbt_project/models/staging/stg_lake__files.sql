@@ -32,6 +32,7 @@ renamed as (
         started_at,
         ended_at,
         ingested_at,
+        ingested_at as landed_at,
     from files
 
 )

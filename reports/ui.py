@@ -1,0 +1,670 @@
+"""Shared helpers of the report's pages: data access, privacy, filters, tables and charts.
+
+Every page of the Streamlit report (reports/app.py, reports/views/*.py) goes
+through this module:
+
+* `q(sql, *params)` runs one read-only query through `reports.db` with bound
+  parameters and caches the result keyed on the warehouse's path, its stamp
+  (`reports.db.stamp`, so a rebuilt warehouse is re-read), the SQL, the
+  parameters and the privacy setting. Results come back with the privacy
+  setting applied (`reports.privacy`), so a page cannot forget it: in
+  pseudonymous mode name columns show pseudonyms, person ids are pseudonymised,
+  and in message text both @mentions and names written without an @ are
+  replaced by the same pseudonyms.
+  Queries must therefore name their columns as `reports.privacy` expects
+  (`sender_name`, `display_name`, `asker`, `answerer`, `person`, `body`,
+  `question`, `text`, ...).
+* `choose(...)` is a sidebar selectbox whose choice lives in
+  `st.session_state` under a key no widget owns, so the chosen course,
+  session or person survives a switch to another page.
+* `table(...)` shows a frame and a CSV download button under it (UTF-8 with a
+  byte-order mark, so spreadsheet programs read Chinese text correctly).
+* `bar_*`/`show_chart` build Altair charts that read well with Chinese text
+  (CJK fonts first, no truncated or rotated labels).
+* `sidebar_footer()` names the run the figures come from (the warehouse's
+  `runs` table, when it has one), the privacy setting and where the docs are.
+
+`start()` is called by app.py once per script run and fixes the context
+(paths, warehouse stamp, privacy) for that run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from classchat.config import Paths, get_paths
+from reports import db
+from reports.privacy import TEXT_COLUMNS, Privacy
+
+_CTX_KEY = "_classchat_ctx"
+_FILTER_PREFIX = "filter:"
+_WIDGET_PREFIX = "widget:"
+# Columns that identify a person by an unkeyed hash or a roster key (student numbers): hidden in
+# tables, and replaced by keyed pseudonyms in pseudonymous mode (as reports.queries does).
+ID_COLUMNS = ("user_id", "user_key")
+# Columns whose text may name people without an @ (message text, and question topic terms).
+SCRUB_COLUMNS = TEXT_COLUMNS | {"term"}
+
+# Chart text: CJK fonts first so Chinese labels do not fall back glyph by glyph.
+FONT = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', "
+    "'Microsoft YaHei', 'WenQuanYi Micro Hei', 'Source Sans Pro', sans-serif"
+)
+PEAK_COLOR = "#d62728"
+BAR_COLOR = "#4c78a8"
+QUESTION_COLOR = "#f58518"
+
+
+# --- context of one script run ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What one run of the report reads: the data directory, the warehouse and its stamp, privacy."""
+
+    paths: Paths
+    stamp: tuple[int, int, int]
+    privacy: Privacy | None
+    privacy_id: str
+    privacy_error: str | None = None
+
+    @property
+    def warehouse(self) -> Path:
+        return self.paths.warehouse
+
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.data_dir
+
+
+def _build_ctx() -> Ctx:
+    paths = get_paths()
+    stamp = db.stamp(paths.warehouse)
+    privacy: Privacy | None = None
+    error = None
+    privacy_id = "named"
+    if paths.warehouse.is_file():  # never create a key (or the data dir) for a warehouse that is not there
+        try:
+            privacy = Privacy.for_data_dir(paths.data_dir)
+        except ValueError as exc:  # unknown CLASSCHAT_PRIVACY: refuse rather than show names
+            error = str(exc)
+        else:
+            if not privacy.named:
+                privacy_id = privacy.mode + ":" + hashlib.sha256(privacy.key).hexdigest()[:16]
+    return Ctx(paths=paths, stamp=stamp, privacy=privacy, privacy_id=privacy_id, privacy_error=error)
+
+
+def start() -> Ctx:
+    """Fix the context of this script run (called first thing by app.py)."""
+    c = _build_ctx()
+    st.session_state[_CTX_KEY] = c
+    return c
+
+
+def ctx() -> Ctx:
+    """The context of this run (app.py's), or a fresh one when a page runs on its own."""
+    c = st.session_state.get(_CTX_KEY)
+    return c if isinstance(c, Ctx) else start()
+
+
+def named() -> bool:
+    p = ctx().privacy
+    return p is None or p.named
+
+
+def name(value: object) -> object:
+    """One person's name as the privacy setting shows it (for labels and selectboxes)."""
+    p = ctx().privacy
+    return value if p is None else p.name(value)
+
+
+def protect(
+    frame: pd.DataFrame, privacy: Privacy | None, names: re.Pattern[str] | None = None
+) -> pd.DataFrame:
+    """`frame` as the privacy setting says: names, @mentions and person ids replaced by pseudonyms.
+
+    `reports.privacy` replaces name columns and @mentions. People also name each
+    other without an @ ("谢谢林小鹿", "thanks Sofia"), so with `names` (a pattern of
+    every name in the warehouse, see `_names_pattern`) those are replaced in the
+    text columns too, by the same pseudonym.
+    """
+    if privacy is None or privacy.named:
+        return frame
+    out = privacy.apply(frame)
+    ids = [c for c in ID_COLUMNS if c in out.columns]
+    texts = [c for c in SCRUB_COLUMNS if c in out.columns] if names is not None else []
+    if ids or texts:
+        out = out.copy() if out is frame else out
+        for col in ids:
+            out[col] = out[col].map(privacy.name)
+        for col in texts:
+            out[col] = out[col].map(
+                lambda v: names.sub(lambda m: str(privacy.name(m.group(0))), v) if isinstance(v, str) else v
+            )
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _names(warehouse: str, stamp: tuple[int, int, int]) -> tuple[str, ...]:
+    """Every display name and sender name in the warehouse (the system sender excluded)."""
+    frame = db.query(
+        warehouse,
+        """
+        select display_name as name from users
+        where display_name is not null and role is distinct from 'system'
+        union
+        select distinct sender_name from messages
+        where sender_name is not null and role is distinct from 'system'
+        """,
+    )
+    return tuple(sorted({n.strip() for n in frame["name"] if len(n.strip()) >= 2}))
+
+
+def _names_pattern(warehouse: str, stamp: tuple[int, int, int]) -> re.Pattern[str] | None:
+    """One regex matching any name of the warehouse in text, longest first.
+
+    A name in Latin letters or digits must stand as a word of its own (so "Bo"
+    does not match "Both"); a name in Chinese matches anywhere, as Chinese text
+    has no spaces between words. Case does not matter.
+    """
+    names = _names(warehouse, stamp)
+    if not names:
+        return None
+    return _compile_names(names)
+
+
+_NAME_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _compile_names(names: tuple[str, ...]) -> re.Pattern[str]:
+    pattern = _NAME_PATTERNS.get(names)
+    if pattern is None:
+        parts = []
+        for n in sorted(names, key=len, reverse=True):
+            body = r"\s+".join(re.escape(w) for w in n.split())
+            head = r"(?<![A-Za-z0-9])" if re.match(r"[A-Za-z0-9]", n) else ""
+            tail = r"(?![A-Za-z0-9])" if re.search(r"[A-Za-z0-9]$", n) else ""
+            parts.append(head + body + tail)
+        pattern = re.compile("|".join(parts), re.IGNORECASE)
+        if len(_NAME_PATTERNS) > 16:
+            _NAME_PATTERNS.clear()
+        _NAME_PATTERNS[names] = pattern
+    return pattern
+
+
+def protect_result(frame: pd.DataFrame) -> pd.DataFrame:
+    """Bare names in the text columns of a result that `reports.queries` already protected."""
+    c = ctx()
+    if c.privacy is None or c.privacy.named:
+        return frame
+    names = _names_pattern(str(c.warehouse), c.stamp)
+    texts = [col for col in SCRUB_COLUMNS if col in frame.columns]
+    if names is None or not texts:
+        return frame
+    out = frame.copy()
+    for col in texts:
+        out[col] = out[col].map(
+            lambda v: names.sub(lambda m: str(c.privacy.name(m.group(0))), v) if isinstance(v, str) else v
+        )
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+# --- data ----------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _cached(
+    warehouse: str,
+    stamp: tuple[int, int, int],
+    sql: str,
+    params: tuple,
+    privacy_id: str,
+    _privacy: Privacy | None,
+) -> pd.DataFrame:
+    """One result. `stamp` and `privacy_id` only key the cache: a rebuilt warehouse or new setting misses."""
+    frame = db.query(warehouse, sql, list(params))
+    if privacy_id != "named":
+        frame = protect(frame, _privacy, _names_pattern(warehouse, stamp))
+    return frame
+
+
+def q(sql: str, *params: Any) -> pd.DataFrame:
+    """Run `sql` (every user value a bound `?`) on the warehouse; cached, privacy applied.
+
+    In pseudonymous mode `user_id`/`user_key` come back as pseudonyms too: fine
+    for grouping within a result, useless as a parameter (use `q_raw` for keys).
+    """
+    c = ctx()
+    return _cached(str(c.warehouse), c.stamp, sql, tuple(params), c.privacy_id, c.privacy)
+
+
+def q_raw(sql: str, *params: Any) -> pd.DataFrame:
+    """Like `q` but without the privacy setting: only for keys and counts, never shown as is."""
+    c = ctx()
+    return _cached(str(c.warehouse), c.stamp, sql, tuple(params), "named", None)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _tables(warehouse: str, stamp: tuple[int, int, int]) -> frozenset[str]:
+    frame = db.query(
+        warehouse, "select table_name from information_schema.tables where table_schema = 'main'"
+    )
+    return frozenset(frame["table_name"].str.lower())
+
+
+def tables() -> frozenset[str]:
+    """The tables and views of the warehouse (older warehouses lack some, e.g. `runs`)."""
+    c = ctx()
+    return _tables(str(c.warehouse), c.stamp)
+
+
+def has(table_name: str) -> bool:
+    return table_name.lower() in tables()
+
+
+# --- filters that persist across pages -----------------------------------------------
+
+
+def _copy_choice(widget_key: str, store_key: str) -> None:
+    st.session_state[store_key] = st.session_state[widget_key]
+
+
+def chosen(name_: str, default: Any = None) -> Any:
+    """The value last chosen for filter `name_` on any page (or `default`)."""
+    return st.session_state.get(_FILTER_PREFIX + name_, default)
+
+
+def set_choice(name_: str, value: Any) -> None:
+    st.session_state[_FILTER_PREFIX + name_] = value
+
+
+def choose(
+    name_: str,
+    label: str,
+    options: Sequence[Any],
+    *,
+    format_func: Callable[[Any], str] = str,
+    default: Any = None,
+    help: str | None = None,
+    where: Any = None,
+) -> Any:
+    """A selectbox (in the sidebar unless `where` says otherwise) whose choice persists across pages.
+
+    The choice is kept under `filter:<name>` in session state, which no widget
+    owns, so Streamlit does not drop it when a page without this widget runs.
+    A stored value that is not among `options` falls back to `default`, else
+    the first option. Returns the choice (None when there are no options).
+    """
+    where = st.sidebar if where is None else where
+    options = list(options)
+    store, widget = _FILTER_PREFIX + name_, _WIDGET_PREFIX + name_
+    if not options:
+        where.selectbox(label, ["–"], disabled=True, key=widget + ":empty", help=help)
+        return None
+    current = st.session_state.get(store)
+    if current not in options:
+        current = default if default in options else options[0]
+    st.session_state[store] = current
+    st.session_state[widget] = current  # before the widget exists: sets its value, no warning
+    where.selectbox(
+        label,
+        options,
+        key=widget,
+        format_func=format_func,
+        help=help,
+        on_change=_copy_choice,
+        args=(widget, store),
+    )
+    return current
+
+
+# --- courses and sessions (shared by several pages) ---------------------------------
+
+COURSES_SQL = """
+select course_id, count(*)::integer as n_sessions, max(session_date) as last_date
+from sessions
+group by course_id
+order by course_id
+"""
+
+SESSIONS_OF_COURSE_SQL = """
+select session_id, session_date, title, started_at
+from sessions
+where course_id = ?
+order by session_date desc nulls last, started_at desc nulls last, session_id desc
+"""
+
+
+def courses() -> pd.DataFrame:
+    return q(COURSES_SQL)
+
+
+def require_courses() -> pd.DataFrame | None:
+    """The courses, or None after saying the warehouse holds no sessions yet."""
+    frame = courses()
+    if frame.empty:
+        st.info("The warehouse holds no sessions yet: add chat exports and run `classchat run`.")
+        return None
+    return frame
+
+
+def choose_course(frame: pd.DataFrame | None = None) -> str | None:
+    frame = courses() if frame is None else frame
+    n = dict(zip(frame["course_id"], frame["n_sessions"]))
+    return choose(
+        "course",
+        "Course",
+        list(frame["course_id"]),
+        format_func=lambda c: f"{c} ({n[c]} session{'s' if n[c] != 1 else ''})",
+    )
+
+
+def session_label(session_date: object, title: object, session_id: str = "") -> str:
+    text = title if isinstance(title, str) and title.strip() else session_id
+    return f"{fmt_date(session_date)} · {text}"
+
+
+def choose_session(course: str) -> tuple[str | None, pd.DataFrame]:
+    """The session of `course` chosen (newest first by default) and the course's sessions."""
+    sessions = q(SESSIONS_OF_COURSE_SQL, course)
+    labels = {
+        r.session_id: session_label(r.session_date, r.title, r.session_id) for r in sessions.itertuples()
+    }
+    session_id = choose(
+        "session",
+        "Session",
+        list(sessions["session_id"]),
+        format_func=lambda s: labels.get(s, s),
+        help="Newest first.",
+    )
+    return session_id, sessions
+
+
+# --- formatting -------------------------------------------------------------------
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_int(value: object) -> str:
+    return "–" if _missing(value) else f"{int(value):,}"
+
+
+def fmt_float(value: object, digits: int = 1) -> str:
+    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
+
+
+def fmt_pct(value: object) -> str:
+    return "–" if _missing(value) else f"{float(value) * 100:.0f}%"
+
+
+def fmt_seconds(value: object) -> str:
+    """335 -> '5 min 35 s', 42 -> '42 s', 3900 -> '1 h 05 min'."""
+    if _missing(value):
+        return "–"
+    s = int(round(float(value)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        m, s = divmod(s, 60)
+        return f"{m} min {s:02d} s" if s else f"{m} min"
+    h, rest = divmod(s, 3600)
+    return f"{h} h {rest // 60:02d} min"
+
+
+def fmt_minutes(value: object) -> str:
+    return "–" if _missing(value) else f"{float(value):.0f} min"
+
+
+def fmt_date(value: object) -> str:
+    return "undated" if _missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def fmt_time(value: object, seconds: bool = False) -> str:
+    return "–" if _missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+# --- tables ---------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "table"
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as CSV, UTF-8 with a byte-order mark (spreadsheets then read Chinese correctly)."""
+    out = frame.copy()
+    for col in out.columns:  # lists (e.g. mentions) as JSON, not numpy reprs
+        if (
+            out[col].dtype == object
+            and out[col].map(lambda v: isinstance(v, (list, tuple)) or hasattr(v, "tolist")).any()
+        ):
+            out[col] = out[col].map(
+                lambda v: (
+                    json.dumps(list(v.tolist() if hasattr(v, "tolist") else v), ensure_ascii=False)
+                    if v is not None and not isinstance(v, str)
+                    else v
+                )
+            )
+    buf = io.StringIO()
+    out.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def download(frame: pd.DataFrame, name_: str, *, label: str = "Download CSV", key: str | None = None) -> None:
+    """A CSV download button for `frame`; the file is made only when clicked."""
+    st.download_button(
+        label,
+        data=lambda: csv_bytes(frame),
+        file_name=f"{_slug(name_)}.csv",
+        mime="text/csv",
+        key=f"download:{key or name_}",
+        on_click="ignore",
+        icon=":material/download:",
+        help=f"{len(frame):,} row{'s' if len(frame) != 1 else ''} as CSV (UTF-8)",
+    )
+
+
+def table(
+    frame: pd.DataFrame,
+    name_: str,
+    *,
+    column_config: dict[str, Any] | None = None,
+    height: int | str = "auto",
+    key: str | None = None,
+    empty: str | None = None,
+) -> None:
+    """Show `frame` with a CSV download under it (or the `empty` note when it has no rows)."""
+    if frame.empty and empty is not None:
+        st.caption(empty)
+        return
+    config = dict(column_config or {})
+    for col in ID_COLUMNS:  # keys, not for reading (and never in pseudonymous mode: see protect)
+        if col in frame.columns and col not in config:
+            config[col] = None
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height)
+    download(
+        frame.drop(columns=[c for c, v in config.items() if v is None and c in frame.columns]), name_, key=key
+    )
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def show_chart(chart: alt.TopLevelMixin, *, key: str | None = None) -> None:
+    """Render an Altair chart with fonts that carry Chinese and labels that are never cut."""
+    configured = (
+        chart.configure(font=FONT)
+        .configure_axis(labelFont=FONT, titleFont=FONT, labelLimit=360, titleFontWeight="normal")
+        .configure_legend(labelFont=FONT, titleFont=FONT, labelLimit=360)
+        .configure_header(labelFont=FONT, titleFont=FONT, labelLimit=360)
+        .configure_title(font=FONT, anchor="start")
+    )
+    st.altair_chart(configured, width="stretch", key=key)
+
+
+def minute_axis(field: str = "minute_at", title: str = "time") -> alt.X:
+    """A time axis for session-local wall-clock times (zoneless: read as UTC so browsers do not shift it)."""
+    return alt.X(
+        f"{field}:T",
+        timeUnit="utcyearmonthdatehoursminutes",
+        title=title,
+        axis=alt.Axis(format="%H:%M", labelOverlap=True, labelAngle=0),
+    )
+
+
+def date_axis(field: str = "session_date", title: str = "session date") -> alt.X:
+    return alt.X(
+        f"{field}:T",
+        timeUnit="utcyearmonthdate",
+        title=title,
+        axis=alt.Axis(format="%m-%d", labelOverlap=True, labelAngle=0),
+    )
+
+
+# Rows of a chart with one name per row: CJK fonts have tall line boxes, and Vega hides a
+# label whose box touches its neighbour's, so rows get room and no label is ever dropped.
+ROW_HEIGHT = 26
+
+
+def name_axis(**kw: Any) -> alt.Axis:
+    """An axis of names or terms (often Chinese): every label shown, none cut or rotated."""
+    return alt.Axis(labelOverlap=False, labelLimit=360, labelAngle=0, labelPadding=6, **kw)
+
+
+def hbar(
+    frame: pd.DataFrame,
+    label: str,
+    value: str,
+    *,
+    label_title: str = "",
+    value_title: str = "",
+    color: str | None = None,
+    tooltip: list[Any] | None = None,
+    value_format: str | None = None,
+) -> alt.Chart:
+    """Horizontal bars, longest first: labels (often Chinese) read along the bar, unrotated and uncut."""
+    height = max(60, ROW_HEIGHT * len(frame) + 30)
+    enc: dict[str, Any] = {
+        "y": alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=name_axis()),
+        "x": alt.X(
+            f"{value}:Q",
+            title=value_title or value,
+            axis=alt.Axis(format=value_format) if value_format else alt.Axis(),
+        ),
+        "tooltip": tooltip
+        or [alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=value_format or "")],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", legend=alt.Legend(orient="top", title=None))
+    else:
+        enc["color"] = alt.value(BAR_COLOR)
+    return alt.Chart(frame).mark_bar().encode(**enc).properties(height=height)
+
+
+# --- provenance and docs ---------------------------------------------------------------
+
+RUN_SQL = """
+select *
+from runs
+order by ended_at desc nulls last, started_at desc nulls last
+limit 1
+"""
+
+RUNS_SQL = """
+select *
+from runs
+order by started_at desc nulls last
+limit 20
+"""
+
+
+def latest_run() -> dict[str, Any] | None:
+    """The latest run recorded in the warehouse (the one its figures come from), or None."""
+    if not has("runs"):
+        return None
+    frame = q_raw(RUN_SQL)
+    if frame.empty:
+        return None
+    return frame.iloc[0].to_dict()
+
+
+def docs_paths() -> dict[str, Path]:
+    d = ctx().data_dir
+    return {
+        "dbt_site": d / "docs" / "dbt" / "index.html",
+        "dbt_static": d / "docs" / "dbt" / "static_index.html",
+        "gx_site": d / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html",
+    }
+
+
+def provenance_line() -> str:
+    """Which run the figures come from (or when the warehouse was built, without a runs table)."""
+    c = ctx()
+    built = datetime.fromtimestamp(c.stamp[0] / 1e9).strftime("%Y-%m-%d %H:%M") if c.stamp[0] else "?"
+    run = latest_run()
+    if run is None:
+        return f"Warehouse built {built} (it records no runs)."
+    ended = run.get("ended_at")
+    when = pd.Timestamp(ended).strftime("%Y-%m-%d %H:%M") if not _missing(ended) else built
+    parts = [f"Figures from run `{run.get('run_id')}`"]
+    if run.get("command"):
+        parts.append(f"`classchat {run['command']}`")
+    parts.append(f"finished {when}")
+    if run.get("outcome"):
+        parts.append(str(run["outcome"]).replace("_", " "))
+    if run.get("classchat_version"):
+        parts.append(f"classchat {run['classchat_version']}")
+    return " · ".join(parts) + "."
+
+
+def sidebar_footer() -> None:
+    """Provenance, privacy and docs at the foot of the sidebar."""
+    c = ctx()
+    with st.sidebar:
+        st.divider()
+        st.caption(provenance_line())
+        mode = "pseudonyms (`CLASSCHAT_PRIVACY=pseudonymous`)" if not named() else "names as in the exports"
+        st.caption(f"People shown by {mode}. Data directory `{c.data_dir}`.")
+        docs = docs_paths()
+        with st.expander("Documentation", icon=":material/menu_book:"):
+            static = docs["dbt_static"] if docs["dbt_static"].is_file() else None
+            site = docs["dbt_site"]
+            if site.is_file() or static:
+                st.markdown(f"Tables and columns (dbt docs): `{site if site.is_file() else static}`")
+            else:
+                st.markdown(f"dbt docs not built yet (`classchat docs` writes `{site}`).")
+            download_file = static or (site if site.is_file() else None)
+            if download_file is not None:
+                st.download_button(
+                    "Download the dbt docs (one HTML file)",
+                    data=lambda p=download_file: p.read_bytes(),
+                    file_name="classchat_dbt_docs.html",
+                    mime="text/html",
+                    key="download:dbt-docs",
+                    on_click="ignore",
+                    icon=":material/download:",
+                )
+            gx = docs["gx_site"]
+            if gx.is_file():
+                st.markdown(f"Check results (GX Data Docs): `{gx}`")
+            else:
+                st.markdown(f"GX Data Docs not built yet (`classchat check` writes `{gx}`).")
+            st.caption("The rules behind every figure: docs/contract.md in the project.")

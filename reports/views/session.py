@@ -1,0 +1,336 @@
+"""Session: one class after the lecture, for the teacher or TA.
+
+Key figures from the `sessions` mart; messages per minute from
+`session_minutes` (silent minutes included) with the peaks marked and, on each
+peak, the questions asked in it and the two minutes before; the questions with
+answered/unanswered, who answered and how fast (`messages`); the question
+topics (`question_topics`); tech trouble; the participants (`user_sessions`);
+and every message, searchable. The course and session chosen in the sidebar
+are remembered for the other pages.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from reports import ui
+
+SESSION_SQL = "select * from sessions where session_id = ?"
+
+MINUTES_SQL = """
+select minute_at, strftime(minute_at, '%H:%M') as minute,
+       n_messages, n_questions, n_tech_issues, n_senders, is_peak
+from session_minutes
+where session_id = ?
+order by minute_at
+"""
+
+# Each peak minute with what was being asked then (questions in it and the two minutes before)
+# and a few of the messages of the minute itself.
+PEAKS_SQL = """
+select strftime(sm.minute_at, '%H:%M') as minute,
+       sm.n_messages as messages, sm.n_questions as questions, sm.n_senders as senders,
+       (select string_agg(m.body, ' / ' order by m.seq)
+          from messages m
+         where m.session_id = sm.session_id and m.is_question
+           and m.minute_at between sm.minute_at - interval 2 minute and sm.minute_at) as question,
+       (select array_to_string(list(m.body order by m.seq)[1:5], ' / ')
+          from messages m
+         where m.session_id = sm.session_id and m.minute_at = sm.minute_at
+           and not m.is_question and m.message_kind is distinct from 'system') as text
+from session_minutes sm
+where sm.session_id = ? and sm.is_peak
+order by sm.minute_at
+"""
+
+QUESTIONS_SQL = """
+select q.seq,
+       strftime(q.sent_at, '%H:%M:%S') as time,
+       q.sender_name as asker,
+       q.role,
+       q.body as question,
+       case when q.is_unanswered then 'unanswered' else 'answered' end as status,
+       coalesce(q.is_repeated_question, false) as asked_again,
+       a.sender_name as answerer,
+       q.answer_source,
+       q.response_seconds,
+       q.answer_rule,
+       a.body as answer
+from messages q
+left join messages a on a.message_id = q.answered_by_message_id
+where q.session_id = ? and q.is_question
+order by q.seq
+"""
+
+TOPICS_SQL = """
+select rank, term, n_questions
+from question_topics
+where session_id = ?
+order by rank
+"""
+
+TECH_SQL = """
+select seq, strftime(sent_at, '%H:%M:%S') as time, sender_name, role, body
+from messages
+where session_id = ? and intent = 'tech_issue'
+order by seq
+"""
+
+PARTICIPANTS_SQL = """
+select us.display_name, us.role, us.n_messages,
+       us.n_messages / nullif(s.n_messages, 0) as message_share,
+       us.n_questions, us.n_answers, us.n_tech_issues,
+       strftime(us.first_message_at, '%H:%M') as first_message,
+       strftime(us.last_message_at, '%H:%M') as last_message
+from user_sessions us
+join sessions s using (session_id)
+where us.session_id = ? and us.role is distinct from 'system'
+order by us.n_messages desc, us.display_name
+"""
+
+MESSAGES_SQL = """
+select seq, strftime(sent_at, '%H:%M:%S') as time, sender_name, role,
+       case when is_private then recipient end as recipient,
+       message_kind, intent, body, source_line
+from messages
+where session_id = ?
+order by seq
+"""
+
+
+def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChart:
+    frame = minutes.merge(peaks[["minute", "question"]], on="minute", how="left")
+    frame["asked"] = frame["question"].fillna("")
+    frame["kind"] = frame["is_peak"].map({True: "peak", False: "messages"}).fillna("messages")
+    base = alt.Chart(frame).encode(x=ui.minute_axis())
+    tooltip = [
+        alt.Tooltip("minute:N"),
+        alt.Tooltip("n_messages:Q", title="messages"),
+        alt.Tooltip("n_questions:Q", title="questions"),
+        alt.Tooltip("n_senders:Q", title="people"),
+        alt.Tooltip("n_tech_issues:Q", title="tech issues"),
+        alt.Tooltip("asked:N", title="being asked"),
+    ]
+    bars = base.mark_bar().encode(
+        y=alt.Y("n_messages:Q", title="messages per minute"),
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=["messages", "peak"], range=[ui.BAR_COLOR, ui.PEAK_COLOR]),
+            legend=alt.Legend(orient="top", title=None),
+        ),
+        tooltip=tooltip,
+    )
+    questions = (
+        base.transform_filter("datum.n_questions > 0")
+        .mark_point(shape="diamond", filled=True, size=60, color=ui.QUESTION_COLOR)
+        .encode(y=alt.Y("n_questions:Q"), tooltip=tooltip)
+    )
+    marks = (
+        base.transform_filter("datum.is_peak")
+        .mark_text(dy=-8, color=ui.PEAK_COLOR, fontSize=11)
+        .encode(y=alt.Y("n_messages:Q"), text=alt.Text("minute:N"))
+    )
+    return alt.layer(bars, questions, marks).properties(height=280)
+
+
+def _header(s: pd.Series, session_id: str) -> None:
+    st.title(ui.session_label(s["session_date"], s["title"], session_id))
+    bits = []
+    if pd.notna(s["started_at"]) and pd.notna(s["ended_at"]):
+        bits.append(f"{ui.fmt_time(s['started_at'])} – {ui.fmt_time(s['ended_at'])}")
+    if isinstance(s.get("instructor"), str) and s["instructor"]:
+        bits.append(f"instructor {s['instructor']}")
+    bits.append(f"`{session_id}`")
+    bits.append(f"export format `{s['source_format']}`")
+    st.caption(" · ".join(bits))
+
+
+def render() -> None:
+    all_courses = ui.require_courses()
+    if all_courses is None:
+        st.title("Session")
+        return
+    course = ui.choose_course(all_courses)
+    session_id, _ = ui.choose_session(course)
+    if session_id is None:
+        st.title("Session")
+        st.info(f"Course `{course}` has no sessions.")
+        return
+    rows = ui.q(SESSION_SQL, session_id)
+    if rows.empty:
+        st.title("Session")
+        st.info(f"Session `{session_id}` is no longer in the warehouse.")
+        return
+    s = rows.iloc[0]
+    _header(s, session_id)
+
+    cols = st.columns(5)
+    cols[0].metric("Messages", ui.fmt_int(s["n_messages"]))
+    cols[1].metric("Participants", ui.fmt_int(s["n_participants"]), help="People who posted at least once.")
+    cols[2].metric("Questions", ui.fmt_int(s["n_questions"]))
+    cols[3].metric(
+        "Unanswered",
+        ui.fmt_int(s["n_unanswered_questions"]),
+        help="Questions nobody answered, including those the asker had to ask again.",
+    )
+    cols[4].metric(
+        "Median response",
+        ui.fmt_seconds(s["median_response_seconds"]),
+        help="Median time from a question to its answer, over answered questions.",
+    )
+    cols = st.columns(5)
+    cols[0].metric(
+        "Duration", ui.fmt_minutes(s["duration_minutes"]), help="From the first to the last message."
+    )
+    cols[1].metric(
+        "Busiest minute",
+        ui.fmt_time(s["peak_minute_at"]),
+        help=f"{ui.fmt_int(s['peak_minute_messages'])} messages in that minute.",
+    )
+    cols[2].metric("Longest silence", ui.fmt_minutes(s["longest_silence_minutes"]))
+    cols[3].metric(
+        "Gini",
+        ui.fmt_float(s["participation_gini"], 2),
+        help="Inequality of messages per participant: 0 everyone equal, near 1 one voice.",
+    )
+    cols[4].metric("Tech issues", ui.fmt_int(s["n_tech_issues"]))
+
+    # --- activity and peaks --------------------------------------------------------------
+    st.subheader("Messages per minute")
+    minutes = ui.q(MINUTES_SQL, session_id)
+    peaks = ui.q(PEAKS_SQL, session_id)
+    if minutes.empty:
+        st.caption("No messages in this session.")
+    else:
+        ui.show_chart(_activity_chart(minutes, peaks))
+        st.caption(
+            "Red bars are peaks: at least 3 messages and well above the session's own level "
+            "(mean + 2 standard deviations per minute). Diamonds are questions."
+        )
+    if not peaks.empty:
+        st.markdown(f"**Peaks ({len(peaks)}) and what was being asked**")
+        ui.table(
+            peaks.fillna({"question": "(no question)", "text": ""}),
+            "peaks",
+            column_config={
+                "question": st.column_config.TextColumn(
+                    "being asked (that minute and the 2 before)", width="large"
+                ),
+                "text": st.column_config.TextColumn("said in the minute", width="large"),
+            },
+        )
+
+    # --- questions -------------------------------------------------------------------------
+    questions = ui.q(QUESTIONS_SQL, session_id)
+    unanswered = questions[questions["status"] == "unanswered"]
+    tabs = st.tabs(
+        [
+            f"Unanswered ({len(unanswered)})",
+            f"All questions ({len(questions)})",
+            "Topics",
+            f"Tech issues ({ui.fmt_int(s['n_tech_issues'])})",
+            f"Participants ({ui.fmt_int(s['n_participants'])})",
+            "Messages",
+        ]
+    )
+    with tabs[0]:
+        ui.table(
+            unanswered[["time", "asker", "role", "question", "asked_again"]],
+            "unanswered_questions",
+            column_config={
+                "question": st.column_config.TextColumn("question", width="large"),
+                "asked_again": st.column_config.CheckboxColumn(
+                    "asked again", help="The asker asked it again later."
+                ),
+            },
+            empty="Every question was answered.",
+        )
+    with tabs[1]:
+        ui.table(
+            questions,
+            "questions",
+            column_config={
+                "seq": None,
+                "question": st.column_config.TextColumn("question", width="large"),
+                "asked_again": st.column_config.CheckboxColumn("asked again"),
+                "answer_source": st.column_config.TextColumn("answered by (role)"),
+                "response_seconds": st.column_config.NumberColumn("response (s)", format="%d"),
+                "answer_rule": st.column_config.TextColumn(
+                    "found by", help="reply, mention, or the next message"
+                ),
+                "answer": st.column_config.TextColumn("answer", width="large"),
+            },
+            empty="No questions were detected in this session.",
+        )
+        answered = questions.dropna(subset=["response_seconds"])
+        if not answered.empty:
+            by = answered.groupby("answer_source", dropna=True).size().to_dict()
+            st.caption("Answered by " + ", ".join(f"{k}: {v}" for k, v in sorted(by.items())) + ".")
+    with tabs[2]:
+        topics = ui.q(TOPICS_SQL, session_id) if ui.has("question_topics") else pd.DataFrame()
+        if topics.empty:
+            st.caption("No recurring terms in this session's questions.")
+        else:
+            ui.show_chart(ui.hbar(topics, "term", "n_questions", value_title="questions with the term"))
+            ui.table(topics, "question_topics")
+    with tabs[3]:
+        tech = ui.q(TECH_SQL, session_id)
+        ui.table(
+            tech,
+            "tech_issues",
+            column_config={"seq": None, "body": st.column_config.TextColumn("message", width="large")},
+            empty="Nobody reported technical trouble.",
+        )
+    with tabs[4]:
+        people = ui.q(PARTICIPANTS_SQL, session_id)
+        ui.table(
+            people,
+            "participants",
+            column_config={
+                "display_name": st.column_config.TextColumn("participant"),
+                "n_messages": st.column_config.ProgressColumn(
+                    "messages",
+                    format="%d",
+                    min_value=0,
+                    max_value=int(people["n_messages"].max() or 1) if not people.empty else 1,
+                ),
+                "message_share": st.column_config.NumberColumn("share", format="percent"),
+                "n_questions": st.column_config.NumberColumn("questions"),
+                "n_answers": st.column_config.NumberColumn("answers given"),
+                "n_tech_issues": st.column_config.NumberColumn("tech issues"),
+            },
+            empty="Nobody wrote in this session.",
+        )
+    with tabs[5]:
+        messages = ui.q(MESSAGES_SQL, session_id)
+        left, right = st.columns([3, 2])
+        search = left.text_input("Search messages", key="session:search", placeholder="words or a name")
+        intents = right.multiselect(
+            "Kinds",
+            sorted(messages["intent"].dropna().unique()),
+            key="session:intents",
+            placeholder="all kinds",
+        )
+        shown = messages
+        if search.strip():
+            needle = search.strip()
+            hit = shown["body"].fillna("").str.contains(needle, case=False, regex=False) | shown[
+                "sender_name"
+            ].fillna("").str.contains(needle, case=False, regex=False)
+            shown = shown[hit]
+        if intents:
+            shown = shown[shown["intent"].isin(intents)]
+        st.caption(f"{len(shown):,} of {len(messages):,} messages")
+        ui.table(
+            shown,
+            "messages",
+            column_config={
+                "body": st.column_config.TextColumn("message", width="large"),
+                "source_line": st.column_config.NumberColumn("line", help="Line of the export file."),
+            },
+        )
+
+
+render()
