@@ -221,3 +221,33 @@ def test_failed_checks_keep_the_new_warehouse_and_record_the_failure(built, tmp_
     assert "suite 'sessions'" in err and "n_message_rows" in err
     assert _sql(copy, "select outcome from runs where command = 'check'") == [("checks_failed",)]
     assert _sql(copy, "select count(*) from quality_results where not success and suite = 'sessions'")[0][0] >= 1
+
+
+def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
+    from helpers import copy_fixture
+
+    paths = Paths(tmp_path / "data")
+    copy_fixture(paths, "dl101", "plain/2024-05-06_intro_lecture.txt")
+    assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
+    assert "build (full)" in capsys.readouterr().out
+    night = copy_fixture(paths, "dl101", "plain/2024-05-07_night.txt")
+    assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "build (incremental)" in out and "messages         ok      20 expectations passed; 4 rows" in out
+    assert _sql(paths, "select count(*), count(distinct session_id) from messages") == [(15, 2)]
+    # a longer re-export of the night session replaces it, nothing is added twice
+    night.write_text(night.read_text(encoding="utf-8") + "00:05:00\t  Ann : bye\n", encoding="utf-8")
+    assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
+    assert "build (incremental)" in capsys.readouterr().out
+    assert _sql(paths, "select session_id, n_messages from sessions order by 1") == [
+        ("dl101/2024-05-06_intro_lecture", 11), ("dl101/2024-05-07_night", 5),
+    ]
+    assert _sql(paths, "select count(*) from messages") == [(16,)]
+    assert _sql(paths, "select count(*) from session_minutes where session_id = 'dl101/2024-05-07_night'") == [(16,)]
+    # a roster changes who is who in every session: the next build starts over
+    (paths.raw / "roster.csv").write_text("course,display_name,user_key,role\ndl101,Mei Lin,u1,ta\n", encoding="utf-8")
+    assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
+    assert "build (full)" in capsys.readouterr().out
+    assert _sql(paths, "select role, n_sessions from users where display_name = 'Mei Lin'") == [("ta", 1)]
+    assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
+    assert "nothing new to build or check" in capsys.readouterr().out
