@@ -161,7 +161,7 @@ def export_report(paths: Paths, course: str, session: str | None, out: str | Non
     stem = (session or course).replace("/", "__")
     target = Path(out) if out else paths.data_dir / "exports" / f"{stem}.html"
     written = write_export(
-        paths.warehouse, course=course, session=session, privacy=Privacy.for_data_dir(paths.data_dir),
+        paths.warehouse, course=course, session=session, privacy=Privacy.for_warehouse(paths.data_dir, paths.warehouse),
         run=_latest_run(paths), out=target,
     )
     _out(f"export: {written} ({written.stat().st_size // 1024} KB)")
@@ -184,7 +184,7 @@ def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
         if not sep or not key:
             raise ValueError(f"--param {item!r}: write it as name=value")
         raw[key.strip()] = value
-    privacy = Privacy.for_data_dir(paths.data_dir)
+    privacy = Privacy.for_warehouse(paths.data_dir, paths.warehouse)
     try:
         if args.sql:
             frame = queries.run_sql(paths.warehouse, args.sql, privacy=privacy)

@@ -149,7 +149,7 @@ def export_html(
     """
     warehouse = Path(warehouse)
     if privacy is None:
-        privacy = Privacy.for_data_dir(warehouse.parent)
+        privacy = Privacy.for_warehouse(warehouse.parent, warehouse)
     data = _Data(warehouse, privacy)
     course_row = _find_course(data, course)
     if session is None:

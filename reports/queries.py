@@ -65,8 +65,6 @@ from reports.privacy import Privacy
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 TYPES = ("varchar", "integer", "double", "date", "boolean")
 FORMATS = ("table", "csv", "json", "parquet")
-# Columns that identify a person by an unkeyed hash or a roster key: pseudonymised too.
-ID_COLUMNS = frozenset({"user_id", "user_key"})
 RUNS_SQL = """
 select run_id, started_at, ended_at, outcome
 from runs
@@ -426,13 +424,7 @@ def protect(frame: pd.DataFrame, privacy: Privacy | None) -> pd.DataFrame:
     """`frame` as the privacy setting says (names, @mentions, user ids); unchanged when None or named."""
     if privacy is None or privacy.named:
         return frame
-    out = privacy.apply(frame)
-    if any(c in ID_COLUMNS for c in out.columns):
-        out = out.copy() if out is frame else out
-        for col in out.columns:
-            if col in ID_COLUMNS:
-                out[col] = out[col].map(privacy.name)
-    return out
+    return privacy.apply(frame)
 
 
 def run_query(

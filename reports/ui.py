@@ -46,16 +46,15 @@ import streamlit as st
 
 from classchat.config import Paths, get_paths
 from reports import db
-from reports.privacy import TEXT_COLUMNS, Privacy
+from reports.privacy import Privacy, privacy_mode
 
 _CTX_KEY = "_classchat_ctx"
 _FILTER_PREFIX = "filter:"
 _WIDGET_PREFIX = "widget:"
 # Columns that identify a person by an unkeyed hash or a roster key (student numbers): hidden in
 # tables, and replaced by keyed pseudonyms in pseudonymous mode (as reports.queries does).
-ID_COLUMNS = ("user_id", "user_key")
+KEY_COLUMNS = ("user_id", "user_key")  # hidden from tables: keys, not for reading
 # Columns whose text may name people without an @ (message text, and question topic terms).
-SCRUB_COLUMNS = TEXT_COLUMNS | {"term"}
 
 # Chart text: CJK fonts first so Chinese labels do not fall back glyph by glyph.
 FONT = (
@@ -97,7 +96,7 @@ def _build_ctx() -> Ctx:
     privacy_id = "named"
     if paths.warehouse.is_file():  # never create a key (or the data dir) for a warehouse that is not there
         try:
-            privacy = Privacy.for_data_dir(paths.data_dir)
+            privacy = _privacy(str(paths.data_dir), str(paths.warehouse), stamp, privacy_mode())
         except ValueError as exc:  # unknown CLASSCHAT_PRIVACY: refuse rather than show names
             error = str(exc)
         else:
@@ -130,96 +129,17 @@ def name(value: object) -> object:
     return value if p is None else p.name(value)
 
 
-def protect(
-    frame: pd.DataFrame, privacy: Privacy | None, names: re.Pattern[str] | None = None
-) -> pd.DataFrame:
-    """`frame` as the privacy setting says: names, @mentions and person ids replaced by pseudonyms.
-
-    `reports.privacy` replaces name columns and @mentions. People also name each
-    other without an @ ("谢谢林小鹿", "thanks Sofia"), so with `names` (a pattern of
-    every name in the warehouse, see `_names_pattern`) those are replaced in the
-    text columns too, by the same pseudonym.
-    """
+def protect(frame: pd.DataFrame, privacy: Privacy | None) -> pd.DataFrame:
+    """`frame` as the privacy setting says (reports.privacy decides: names, ids, mentions, names in text)."""
     if privacy is None or privacy.named:
         return frame
-    out = privacy.apply(frame)
-    ids = [c for c in ID_COLUMNS if c in out.columns]
-    texts = [c for c in SCRUB_COLUMNS if c in out.columns] if names is not None else []
-    if ids or texts:
-        out = out.copy() if out is frame else out
-        for col in ids:
-            out[col] = out[col].map(privacy.name)
-        for col in texts:
-            out[col] = out[col].map(
-                lambda v: names.sub(lambda m: str(privacy.name(m.group(0))), v) if isinstance(v, str) else v
-            )
-    return out
+    return privacy.apply(frame)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _names(warehouse: str, stamp: tuple[int, int, int]) -> tuple[str, ...]:
-    """Every display name and sender name in the warehouse (the system sender excluded)."""
-    frame = db.query(
-        warehouse,
-        """
-        select display_name as name from users
-        where display_name is not null and role is distinct from 'system'
-        union
-        select distinct sender_name from messages
-        where sender_name is not null and role is distinct from 'system'
-        """,
-    )
-    return tuple(sorted({n.strip() for n in frame["name"] if len(n.strip()) >= 2}))
-
-
-def _names_pattern(warehouse: str, stamp: tuple[int, int, int]) -> re.Pattern[str] | None:
-    """One regex matching any name of the warehouse in text, longest first.
-
-    A name in Latin letters or digits must stand as a word of its own (so "Bo"
-    does not match "Both"); a name in Chinese matches anywhere, as Chinese text
-    has no spaces between words. Case does not matter.
-    """
-    names = _names(warehouse, stamp)
-    if not names:
-        return None
-    return _compile_names(names)
-
-
-_NAME_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def _compile_names(names: tuple[str, ...]) -> re.Pattern[str]:
-    pattern = _NAME_PATTERNS.get(names)
-    if pattern is None:
-        parts = []
-        for n in sorted(names, key=len, reverse=True):
-            body = r"\s+".join(re.escape(w) for w in n.split())
-            head = r"(?<![A-Za-z0-9])" if re.match(r"[A-Za-z0-9]", n) else ""
-            tail = r"(?![A-Za-z0-9])" if re.search(r"[A-Za-z0-9]$", n) else ""
-            parts.append(head + body + tail)
-        pattern = re.compile("|".join(parts), re.IGNORECASE)
-        if len(_NAME_PATTERNS) > 16:
-            _NAME_PATTERNS.clear()
-        _NAME_PATTERNS[names] = pattern
-    return pattern
-
-
-def protect_result(frame: pd.DataFrame) -> pd.DataFrame:
-    """Bare names in the text columns of a result that `reports.queries` already protected."""
-    c = ctx()
-    if c.privacy is None or c.privacy.named:
-        return frame
-    names = _names_pattern(str(c.warehouse), c.stamp)
-    texts = [col for col in SCRUB_COLUMNS if col in frame.columns]
-    if names is None or not texts:
-        return frame
-    out = frame.copy()
-    for col in texts:
-        out[col] = out[col].map(
-            lambda v: names.sub(lambda m: str(c.privacy.name(m.group(0))), v) if isinstance(v, str) else v
-        )
-    out.attrs = dict(frame.attrs)
-    return out
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _privacy(data_dir: str, warehouse: str, stamp: tuple[int, int, int], mode: str) -> Privacy:
+    """The privacy setting with the warehouse's names known; rebuilt when the warehouse changes."""
+    return Privacy.for_warehouse(Path(data_dir), Path(warehouse), mode)
 
 
 # --- data ----------------------------------------------------------------------------
@@ -237,7 +157,7 @@ def _cached(
     """One result. `stamp` and `privacy_id` only key the cache: a rebuilt warehouse or new setting misses."""
     frame = db.query(warehouse, sql, list(params))
     if privacy_id != "named":
-        frame = protect(frame, _privacy, _names_pattern(warehouse, stamp))
+        frame = protect(frame, _privacy)
     return frame
 
 
@@ -496,7 +416,7 @@ def table(
         st.caption(empty)
         return
     config = dict(column_config or {})
-    for col in ID_COLUMNS:  # keys, not for reading (and never in pseudonymous mode: see protect)
+    for col in KEY_COLUMNS:  # never in pseudonymous mode either: see protect
         if col in frame.columns and col not in config:
             config[col] = None
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height)

@@ -136,7 +136,6 @@ def render() -> None:
     c = ui.ctx()
     try:
         result = _run(str(c.warehouse), c.stamp, query.name, query.sql, given, c.privacy_id, c.privacy)
-        result = ui.protect_result(result)  # bare names in message text, too
     except queries.QueryError as exc:
         st.error(str(exc))
         return
@@ -145,7 +144,7 @@ def render() -> None:
         return
     st.subheader(f"Result ({len(result):,} row{'s' if len(result) != 1 else ''})")
     st.caption(queries.provenance(result))
-    shown_ids = {col: st.column_config.TextColumn(col) for col in ui.ID_COLUMNS if col in result.columns}
+    shown_ids = {col: st.column_config.TextColumn(col) for col in ui.KEY_COLUMNS if col in result.columns}
     ui.table(result, f"{query.name}", column_config=shown_ids, empty="No rows.")
 
 

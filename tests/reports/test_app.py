@@ -637,10 +637,9 @@ def test_seconds_read_as_minutes_and_seconds(seconds, shown) -> None:
 
 
 def test_pseudonyms_replace_names_written_without_an_at_sign() -> None:
-    from reports.privacy import Privacy
+    from reports.privacy import Privacy, names_pattern
 
-    privacy = Privacy("pseudonymous", b"k" * 32)
-    names = ui._compile_names(("Bo", "林小鹿", "Sofia García"))
+    privacy = Privacy("pseudonymous", b"k" * 32, names_pattern(("Bo", "林小鹿", "Sofia García", "A")))
     df = pd.DataFrame(
         {
             "sender_name": ["Bo"],
@@ -649,9 +648,9 @@ def test_pseudonyms_replace_names_written_without_an_at_sign() -> None:
             "role": ["student"],
         }
     )
-    out = ui.protect(df, privacy, names)
+    out = ui.protect(df, privacy)
     li, sofia, bo = (privacy.name(n) for n in ("林小鹿", "Sofia García", "Bo"))
     assert out["body"].item() == f"谢谢{li} and thanks {sofia}; Both ok, @{bo}?"
     assert out["sender_name"].item() == bo and out["role"].item() == "student"
     assert out["user_id"].item() == privacy.name("0123456789abcdef") != "0123456789abcdef"
-    assert ui.protect(df, Privacy("named"), names) is df
+    assert ui.protect(df, Privacy("named")) is df
