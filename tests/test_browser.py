@@ -1,0 +1,155 @@
+"""The report and the HTML export in a real browser: Debian's chromium driven by Playwright.
+
+`classchat report` is started on localhost over a warehouse built from the
+analytics fixture; every page is opened, must render without a Streamlit
+exception and with its figures, and is saved as a screenshot under
+test-output/browser/. The HTML export is opened from disk with the network
+off and every request refused: it must need none and show its charts.
+Without chromium or Playwright this skips, unless CLASSCHAT_REQUIRE_BROWSER=1
+(as in CI), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from helpers import FIXTURES, build_warehouse
+
+from classchat.config import PROJECT_ROOT, Paths
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUT = PROJECT_ROOT / "test-output" / "browser"
+PAGES = {  # url path -> text the page must show once rendered
+    "": "Courses side by side",
+    "course": "Who carries the chat",
+    "session": "Messages per minute",
+    "people": "Sessions",
+    "quality": "Files ingested",
+    "queries": "Result (",
+}
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return "chromium is not installed (Debian package chromium)"
+    return None
+
+
+reason = _missing()
+if reason and os.environ.get("CLASSCHAT_REQUIRE_BROWSER") == "1":
+    raise RuntimeError(f"the browser test is required here but {reason}")
+pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Paths:
+    from classchat.pipeline import run_stages
+
+    paths = Paths(tmp_path_factory.mktemp("browser") / "data")
+    shutil.copytree(FIXTURES / "analytics", paths.raw)
+    build_warehouse(paths)
+    run_stages(paths, "check", check=True, say=lambda _m: None)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def server(data):
+    port = _free_port()
+    env = dict(os.environ, CLASSCHAT_DATA_DIR=str(data.data_dir))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "classchat.cli", "report", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("classchat report did not come up: " + (proc.stdout.read() if proc.stdout else ""))
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_in_chromium(server, browser, path):
+    OUT.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+    page.get_by_text(PAGES[path], exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(800)  # let charts draw before the screenshot
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+    assert not errors, errors
+    page.screenshot(path=str(OUT / f"page-{path or 'overview'}.png"), full_page=True)
+    if path == "":
+        assert page.get_by_text("ml", exact=True).count() > 0
+    page.close()
+
+
+def test_html_export_opens_offline_with_its_charts(data, browser):
+    from reports.export import write_export
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = write_export(data.warehouse, course="ml", session="ml/2024-06-03_week1", out=OUT / "export-session.html")
+    context = browser.new_context(offline=True)
+    requested: list[str] = []
+
+    def refuse(route):
+        requested.append(route.request.url)
+        route.abort()
+
+    context.route("http*://**", refuse)
+    page = context.new_page()
+    page.goto(target.as_uri())
+    assert page.locator("svg").count() >= 1
+    assert page.get_by_text("为什么 relu 不会梯度消失").count() >= 1
+    assert requested == []
+    page.screenshot(path=str(OUT / "export-session.png"), full_page=True)
+    context.close()
