@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sessions", type=int, default=3, help="sessions per course (default 3)")
     p.add_argument("--messages", type=int, default=150, help="messages per session, about (default 150)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--layout", choices=sorted(LAYOUTS), default="plain", help="export layout to write (default plain)")
     p.add_argument("--no-report", action="store_true", help="do not start the report at the end")
     p.add_argument("--port", type=int, default=8501, help="report port on 127.0.0.1 (default 8501)")
     p = sub.add_parser(
@@ -135,7 +136,8 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         from classchat.demo import write_demo
 
         written = write_demo(
-            paths.data_dir, courses=args.courses, sessions=args.sessions, messages=args.messages, seed=args.seed
+            paths.data_dir, courses=args.courses, sessions=args.sessions, messages=args.messages, seed=args.seed,
+            layout=args.layout,
         )
         exports = [p for p in written if p.suffix == ".txt"]
         _out(f"demo: wrote {len(exports)} generated chat exports under {paths.raw}")

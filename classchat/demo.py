@@ -1340,14 +1340,19 @@ def render_plain(messages: list[GeneratedMessage]) -> str:
 
     Raises ValueError for a text with a line break or a sender the layout cannot hold.
     """
-    lines = []
     for m in messages:
         if any(c in m.text for c in "\r\n"):
             raise ValueError(f"message text contains a line break: {m.text!r}")
         _check_name(m.sender, "sender")
-        t = m.sent
-        lines.append(f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}\t  {m.sender} : {m.text}\n")
-    return "".join(lines)
+    return render_as(messages, "plain")
+
+
+def render_as(messages: list[GeneratedMessage], layout: str, *, recording_start: datetime | None = None) -> str:
+    """Render messages in any layout classchat reads (the writers live in ingest/render.py)."""
+    from ingest.render import ChatMessage, render
+
+    chat = [ChatMessage(m.sent, m.sender, m.text) for m in messages]
+    return render(chat, layout, recording_start=recording_start)
 
 
 # ---------------------------------------------------------------------------
@@ -1552,8 +1557,14 @@ def write_demo(
     sessions: int = 3,
     messages: int = 150,
     seed: int = 7,
+    layout: str = "plain",
 ) -> list[Path]:
     """Write generated courses under `data_dir/raw/` plus `raw/roster.csv`; return the written paths.
+
+    Each session is rendered in `layout` (any layout of ingest/layouts.py) and
+    written as soon as it is generated, so memory holds one session at a time.
+    A cloud recording is named like Zoom names it (`GMT<start>_<slug>.txt`), so
+    its offsets can be read back against its start.
 
     Course 1 (`dl101`) is a Chinese deep-learning course, course 2 (`stat200`)
     an English statistics course, further ones (`course03`, ...) bilingual.
@@ -1611,8 +1622,16 @@ def write_demo(
                 language=language,
                 topic=topic,
             )
-            path = course_dir / f"{day.isoformat()}_{slug}.txt"
-            path.write_bytes(render_plain(msgs).encode("utf-8"))
+            if layout == "plain":
+                path = course_dir / f"{day.isoformat()}_{slug}.txt"
+                text = render_plain(msgs)
+            elif layout == "zoom_cloud":
+                path = course_dir / f"GMT{start:%Y%m%d-%H%M%S}_{slug}.txt"
+                text = render_as(msgs, layout, recording_start=start)
+            else:
+                path = course_dir / f"{day.isoformat()}_{slug}.txt"
+                text = render_as(msgs, layout)
+            path.write_bytes(text.encode("utf-8"))
             written.append(path)
 
     buf = io.StringIO()

@@ -279,3 +279,20 @@ def test_render_plain_layout():
     assert render_plain([]) == ""
     with pytest.raises(ValueError):
         render_plain([GeneratedMessage(datetime(2024, 9, 2, 10), "a", "two\nlines")])
+
+
+@pytest.mark.parametrize("layout", ["plain", "zoom_legacy", "zoom_2021", "zoom_2025", "zoom_cloud", "bigbluebutton"])
+def test_demo_in_every_layout_lands_every_generated_message(tmp_path, layout):
+    import polars as pl
+
+    from classchat.config import Paths
+    from ingest import ingest
+
+    plain = write_demo(tmp_path / "plain", courses=1, sessions=2, messages=40, seed=3)
+    other = write_demo(tmp_path / layout, courses=1, sessions=2, messages=40, seed=3, layout=layout)
+    assert len(other) == len(plain)
+    paths = Paths(tmp_path / layout)
+    ingest(paths)
+    got = pl.read_parquet(paths.lake_messages / "*/*.parquet").sort("source_file", "seq")
+    want = [line.split(" : ", 1)[1] for p in plain if p.suffix == ".txt" for line in p.read_text("utf-8").splitlines()]
+    assert got["body"].to_list() == want
