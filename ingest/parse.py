@@ -138,29 +138,6 @@ def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
     return best
 
 
-def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
-    """file_idx -> layout name: the forced one, else the best match on the first lines (null if none)."""
-    names = list(LAYOUTS)
-    head = lines.filter(pl.col("line_no") <= DETECT_LINES)
-    scores = head.group_by("file_idx").agg(
-        pl.col("line").str.contains(LAYOUTS[name].header).sum().alias(name) for name in names
-    )
-    best = scores.select(
-        "file_idx",
-        pl.when(pl.max_horizontal(names) > 0)
-        .then(pl.concat_list(names).list.arg_max().replace_strict(list(range(len(names))), names))
-        .otherwise(None)
-        .cast(pl.String)
-        .alias("layout"),
-    )
-    forced = {f.file_idx: f.layout for f in files if f.layout}
-    if forced:
-        best = best.with_columns(
-            pl.col("file_idx").replace_strict(forced, default=pl.col("layout"), return_dtype=pl.String).alias("layout")
-        )
-    return best
-
-
 def _file_meta(files: list[FileText]) -> pl.DataFrame:
     return pl.DataFrame(
         {
