@@ -40,6 +40,17 @@ from pathlib import Path
 import pandas as pd
 
 from reports import db
+from reports.fmt import (
+    fmt_date,
+    fmt_int,
+    fmt_mean,
+    fmt_minutes,
+    fmt_pct,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_time,
+    missing,
+)
 from reports.privacy import Privacy
 
 QUIET_MAX_MESSAGES = 2  # "silent-ish": at most this many messages over the whole term
@@ -233,7 +244,7 @@ def _find_session(data: _Data, course: str, session: str) -> pd.Series:
     wanted = session.strip()
     match = [s for s in ids if s in (wanted, f"{course}/{wanted}")]
     if not match:  # a date names the session if it is the only one that day
-        dates = sessions["session_date"].map(_fmt_date)
+        dates = sessions["session_date"].map(fmt_date)
         match = list(sessions.loc[dates == wanted, "session_id"])
         if len(match) > 1:
             raise ValueError(
@@ -261,7 +272,7 @@ def _latest_run(warehouse: Path) -> dict | None:
     rows = db.query(warehouse, sql)
     if rows.empty:
         return None
-    row = {k: (None if _missing(v) else v) for k, v in rows.iloc[0 if order else -1].to_dict().items()}
+    row = {k: (None if missing(v) else v) for k, v in rows.iloc[0 if order else -1].to_dict().items()}
     found = {k.removesuffix("_version"): row.pop(k) for k in list(row) if k.endswith("_version")}
     if found and "versions" not in row:
         row["versions"] = {k: v for k, v in found.items() if v is not None}
@@ -280,70 +291,12 @@ def _quality(data: _Data) -> pd.Series | None:
 
 def _e(value: object) -> str:
     """Escape anything for HTML text or a quoted attribute."""
-    return html.escape("" if _missing(value) else str(value), quote=True)
-
-
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return html.escape("" if missing(value) else str(value), quote=True)
 
 
 def _true(value: object) -> bool:
     """A nullable boolean from a frame: True only when it is set and true."""
-    return not _missing(value) and bool(value)
-
-
-def _fmt_int(value: object) -> str:
-    return "–" if _missing(value) else f"{int(value):,}"
-
-
-def _fmt_num(value: object) -> str:
-    """A mean: whole numbers plainly, small ones with a decimal."""
-    if _missing(value):
-        return "–"
-    v = float(value)
-    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 100 else f"{v:,.1f}"
-
-
-def _fmt_pct(value: object) -> str:
-    return "–" if _missing(value) else f"{100 * float(value):.0f}%"
-
-
-def _fmt_ratio(value: object) -> str:
-    return "–" if _missing(value) else f"{float(value):.2f}"
-
-
-def _fmt_seconds(value: object) -> str:
-    """335 -> '5 min 35 s'; 70 -> '1 min 10 s'; 45 -> '45 s'; 4000 -> '1 h 7 min'."""
-    if _missing(value):
-        return "–"
-    s = int(round(float(value)))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        m, r = divmod(s, 60)
-        return f"{m} min {r} s" if r else f"{m} min"
-    h, r = divmod(s, 3600)
-    return f"{h} h {round(r / 60)} min"
-
-
-def _fmt_minutes(value: object) -> str:
-    if _missing(value):
-        return "–"
-    m = int(round(float(value)))
-    return f"{m} min" if m < 60 else f"{m // 60} h {m % 60} min"
-
-
-def _fmt_date(value: object) -> str:
-    return "undated" if _missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def _fmt_time(value: object, seconds: bool = False) -> str:
-    return "–" if _missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
+    return not missing(value) and bool(value)
 
 
 def _plural(n: int, word: str, words: str | None = None) -> str:
@@ -351,7 +304,7 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def _short(text: object, limit: int) -> str:
-    s = "" if _missing(text) else " ".join(str(text).split())
+    s = "" if missing(text) else " ".join(str(text).split())
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
@@ -360,16 +313,16 @@ _LANG = {"zh": "zh-Hans", "en": "en", "ru": "ru"}
 
 def _chat_text(text: object, language: object = None) -> str:
     """A message's text as escaped HTML (line breaks kept by CSS), tagged with its language."""
-    s = "" if _missing(text) else str(text)
+    s = "" if missing(text) else str(text)
     if len(s) > MAX_TEXT_CHARS:
         s = s[: MAX_TEXT_CHARS - 1] + "…"
-    lang = _LANG.get(str(language)) if not _missing(language) else None
+    lang = _LANG.get(str(language)) if not missing(language) else None
     attr = f' lang="{lang}"' if lang else ""
     return f'<span class="chat"{attr}>{_e(s)}</span>'
 
 
 def _role_badge(role: object) -> str:
-    if _missing(role) or role in ("student", "unknown", "system"):
+    if missing(role) or role in ("student", "unknown", "system"):
         return ""
     label = "TA" if role == "ta" else str(role)
     return f' <span class="badge badge-{_e(role)}">{_e(label)}</span>'
@@ -489,7 +442,7 @@ def _column_chart(
     for s in series:
         if s.kind == "bar":
             for i, v in enumerate(s.values):
-                if _missing(v) or v <= 0:
+                if missing(v) or v <= 0:
                     continue
                 color = bar_colors[i] if bar_colors else s.color
                 x = ml + i * band + gap / 2
@@ -505,7 +458,7 @@ def _column_chart(
                     )
         elif s.kind == "inner":
             for i, v in enumerate(s.values):
-                if _missing(v) or v <= 0:
+                if missing(v) or v <= 0:
                     continue
                 w = max((band - gap) * 0.45, 0.8)
                 x = ml + i * band + band / 2 - w / 2
@@ -515,12 +468,12 @@ def _column_chart(
                 )
         elif s.kind == "line":
             pts = [
-                (ml + i * band + band / 2, y(v)) for i, v in enumerate(s.values) if not _missing(v)
+                (ml + i * band + band / 2, y(v)) for i, v in enumerate(s.values) if not missing(v)
             ]
             if len(pts) > 1:
                 path = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
                 parts.append(f'<polyline points="{path}" fill="none" stroke="{s.color}" stroke-width="2.2"/>')
-            for (px, py), v in zip(pts, [v for v in s.values if not _missing(v)], strict=True):
+            for (px, py), v in zip(pts, [v for v in s.values if not missing(v)], strict=True):
                 parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.2" fill="{s.color}"/>')
                 if value_labels and s.labelled:
                     parts.append(
@@ -630,9 +583,9 @@ def _course_page(data: _Data, c: pd.Series) -> tuple[str, str]:
     people = data.frame(COURSE_PEOPLE_SQL, course)
     unanswered = data.frame(COURSE_UNANSWERED_SQL, course)
 
-    span = _fmt_date(c.get("first_session_date"))
-    if _fmt_date(c.get("last_session_date")) != span:
-        span += f" – {_fmt_date(c.get('last_session_date'))}"
+    span = fmt_date(c.get("first_session_date"))
+    if fmt_date(c.get("last_session_date")) != span:
+        span += f" – {fmt_date(c.get('last_session_date'))}"
     n_sessions = int(c["n_sessions"] or 0)
     header = (
         f'<header><p class="kicker">classchat · course report</p><h1>{_e(course)}</h1>'
@@ -643,20 +596,20 @@ def _course_page(data: _Data, c: pd.Series) -> tuple[str, str]:
     n_questions, n_unanswered = int(c.get("n_questions") or 0), int(c.get("n_unanswered_questions") or 0)
     kpis = _kpis(
         [
-            ("sessions", "Sessions", _fmt_int(c["n_sessions"]), span),
-            ("participants", "Participants", _fmt_int(c["n_participants"]),
-             f"{_fmt_num(c.get('participants_per_session'))} per session"),
-            ("messages_per_session", "Messages per session", _fmt_num(c["messages_per_session"]),
-             f"{_fmt_int(c.get('n_messages'))} in all"),
-            ("questions_per_session", "Questions per session", _fmt_num(c["questions_per_session"]),
-             f"{_fmt_int(n_questions)} in all"),
-            ("answered_share", "Answered", _fmt_pct(c["answered_share"]),
-             f"{_fmt_int(n_unanswered)} unanswered" if n_questions else "no questions"),
-            ("median_response", "Median response", _fmt_seconds(c["median_response_seconds"]),
+            ("sessions", "Sessions", fmt_int(c["n_sessions"]), span),
+            ("participants", "Participants", fmt_int(c["n_participants"]),
+             f"{fmt_mean(c.get('participants_per_session'))} per session"),
+            ("messages_per_session", "Messages per session", fmt_mean(c["messages_per_session"]),
+             f"{fmt_int(c.get('n_messages'))} in all"),
+            ("questions_per_session", "Questions per session", fmt_mean(c["questions_per_session"]),
+             f"{fmt_int(n_questions)} in all"),
+            ("answered_share", "Answered", fmt_pct(c["answered_share"]),
+             f"{fmt_int(n_unanswered)} unanswered" if n_questions else "no questions"),
+            ("median_response", "Median response", fmt_seconds(c["median_response_seconds"]),
              "question to first answer"),
-            ("participation_gini", "Participation inequality", _fmt_ratio(c["participation_gini"]),
-             f"Gini; top 10% sent {_fmt_pct(top10)}" if top10 is not None else "Gini"),
-            ("tech_issues", "Tech issues", _fmt_int(c.get("n_tech_issues")), "can't hear, frozen…"),
+            ("participation_gini", "Participation inequality", fmt_ratio(c["participation_gini"]),
+             f"Gini; top 10% sent {fmt_pct(top10)}" if top10 is not None else "Gini"),
+            ("tech_issues", "Tech issues", fmt_int(c.get("n_tech_issues")), "can't hear, frozen…"),
         ]
     )
 
@@ -667,7 +620,7 @@ def _course_page(data: _Data, c: pd.Series) -> tuple[str, str]:
 
 def _top_share(counts: pd.Series) -> float | None:
     """Share of messages sent by the most active tenth (at least one person), as the marts define it."""
-    values = sorted((int(v) for v in counts if not _missing(v)), reverse=True)
+    values = sorted((int(v) for v in counts if not missing(v)), reverse=True)
     total = sum(values)
     if not total:
         return None
@@ -678,12 +631,12 @@ def _top_share(counts: pd.Series) -> float | None:
 def _course_trend(sessions: pd.DataFrame) -> str:
     if sessions.empty:
         return _section("Over the term", _empty("No sessions yet."))
-    labels = [pd.Timestamp(d).strftime("%m-%d") if not _missing(d) else "?" for d in sessions["session_date"]]
+    labels = [pd.Timestamp(d).strftime("%m-%d") if not missing(d) else "?" for d in sessions["session_date"]]
     msgs = [int(v or 0) for v in sessions["n_messages"]]
     qs = [int(v or 0) for v in sessions["n_questions"]]
     unans = [int(v or 0) for v in sessions["n_unanswered_questions"]]
     tips = [
-        f"{_fmt_date(r.session_date)} {_session_name(pd.Series(r._asdict()))}: {m} messages, {q} questions, "
+        f"{fmt_date(r.session_date)} {_session_name(pd.Series(r._asdict()))}: {m} messages, {q} questions, "
         f"{u} unanswered"
         for r, m, q, u in zip(sessions.itertuples(index=False), msgs, qs, unans, strict=True)
     ]
@@ -713,21 +666,21 @@ def _course_sessions_table(sessions: pd.DataFrame) -> str:
         nq = int(s["n_questions"] or 0)
         answered = 1 - int(s["n_unanswered_questions"] or 0) / nq if nq else None
         peak = "–"
-        if not _missing(s.get("peak_minute_at")):
-            peak = f"{_fmt_time(s['peak_minute_at'])} ({_fmt_int(s.get('peak_minute_messages'))})"
+        if not missing(s.get("peak_minute_at")):
+            peak = f"{fmt_time(s['peak_minute_at'])} ({fmt_int(s.get('peak_minute_messages'))})"
         rows.append(
             [
-                _e(_fmt_date(s["session_date"])),
+                _e(fmt_date(s["session_date"])),
                 f'{_e(_session_name(s))}<div class="id">{_e(s["session_id"])}</div>',
-                _e(_fmt_int(s["n_messages"])),
-                _e(_fmt_int(s["n_participants"])),
-                _e(_fmt_int(s["n_questions"])),
-                _e(_fmt_int(s["n_unanswered_questions"])),
-                _e(_fmt_pct(answered)),
-                _e(_fmt_seconds(s.get("median_response_seconds"))),
+                _e(fmt_int(s["n_messages"])),
+                _e(fmt_int(s["n_participants"])),
+                _e(fmt_int(s["n_questions"])),
+                _e(fmt_int(s["n_unanswered_questions"])),
+                _e(fmt_pct(answered)),
+                _e(fmt_seconds(s.get("median_response_seconds"))),
                 _e(peak),
-                _e(_fmt_ratio(s.get("participation_gini"))),
-                _e(_fmt_int(s.get("n_tech_issues"))),
+                _e(fmt_ratio(s.get("participation_gini"))),
+                _e(fmt_int(s.get("n_tech_issues"))),
             ]
         )
     headers = [("Date", "nowrap"), ("Session", "wide"), ("Messages", "num"), ("People", "num"),
@@ -766,15 +719,15 @@ def _course_participation(people: pd.DataFrame) -> str:
     n_sessions_max = int(people["n_sessions"].max())
     facts = [
         f"<li>The most active tenth ({_e(_plural(k10, 'person', 'people'))}) sent "
-        f"<b>{_e(_fmt_pct(top10))}</b> "
-        f"of the {_e(_fmt_int(total))} messages.</li>",
+        f"<b>{_e(fmt_pct(top10))}</b> "
+        f"of the {_e(fmt_int(total))} messages.</li>",
         f"<li>Half of all messages came from <b>{_e(_plural(k_half, 'person', 'people'))}</b> "
-        f"({_e(_fmt_pct(k_half / n))} of participants).</li>",
-        f"<li><b>{_e(_fmt_int(quiet))}</b> of {_e(_fmt_int(n))} participants ({_e(_fmt_pct(quiet / n))}) are "
+        f"({_e(fmt_pct(k_half / n))} of participants).</li>",
+        f"<li><b>{_e(fmt_int(quiet))}</b> of {_e(fmt_int(n))} participants ({_e(fmt_pct(quiet / n))}) are "
         f"silent-ish: at most {QUIET_MAX_MESSAGES} messages over the term.</li>",
     ]
     if n_sessions_max > 1:
-        facts.append(f"<li><b>{_e(_fmt_int(once))}</b> wrote in only one session.</li>")
+        facts.append(f"<li><b>{_e(fmt_int(once))}</b> wrote in only one session.</li>")
     facts.append(
         '<li class="muted">People who never wrote in the chat are not in the exports and so not counted.</li>'
     )
@@ -801,7 +754,7 @@ def _course_participation(people: pd.DataFrame) -> str:
             (
                 _person_label(r["display_name"], r["role"]),
                 int(r["n_messages"]),
-                f"{int(r['n_messages']):,} · {_fmt_pct(int(r['n_messages']) / total if total else None)}",
+                f"{int(r['n_messages']):,} · {fmt_pct(int(r['n_messages']) / total if total else None)}",
             )
             for _, r in top.iterrows()
         ],
@@ -825,8 +778,8 @@ def _course_unanswered(unanswered: pd.DataFrame, n_unanswered: int) -> str:
     shown = public.head(MAX_LIST_ROWS)
     rows = [
         [
-            _e(_fmt_date(r["session_date"])),
-            _e(_fmt_time(r["sent_at"])),
+            _e(fmt_date(r["session_date"])),
+            _e(fmt_time(r["sent_at"])),
             _e(r["asker"]) + _role_badge(r["role"]),
             _chat_text(r["question"], r["language"])
             + (' <span class="tag">asked again later</span>' if _true(r["is_repeated_question"]) else ""),
@@ -857,15 +810,15 @@ def _session_page(data: _Data, s: pd.Series) -> tuple[str, str]:
     top = data.frame(TOP_PARTICIPANTS_SQL, sid)
 
     name = _session_name(s)
-    when = _fmt_date(s["session_date"])
-    if not _missing(s.get("started_at")) and not _missing(s.get("ended_at")):
-        when += f" · {_fmt_time(s['started_at'])}–{_fmt_time(s['ended_at'])}"
+    when = fmt_date(s["session_date"])
+    if not missing(s.get("started_at")) and not missing(s.get("ended_at")):
+        when += f" · {fmt_time(s['started_at'])}–{fmt_time(s['ended_at'])}"
     extra = []
-    if not _missing(s.get("instructor")):
+    if not missing(s.get("instructor")):
         extra.append(f"instructor {s['instructor']}")
-    if not _missing(s.get("timezone")):
+    if not missing(s.get("timezone")):
         extra.append(str(s["timezone"]))
-    if not _missing(s.get("source_format")):
+    if not missing(s.get("source_format")):
         extra.append(f"{s['source_format']} export")
     header = (
         f'<header><p class="kicker">classchat · session report · {_e(s["course_id"])}</p>'
@@ -874,24 +827,24 @@ def _session_page(data: _Data, s: pd.Series) -> tuple[str, str]:
         f'<p class="id">{_e(sid)}</p></header>'
     )
     peak = "–"
-    if not _missing(s.get("peak_minute_at")):
-        peak = _fmt_time(s["peak_minute_at"])
+    if not missing(s.get("peak_minute_at")):
+        peak = fmt_time(s["peak_minute_at"])
     nq = int(s.get("n_questions") or 0)
     peak_n = s.get("peak_minute_messages")
     kpis = _kpis(
         [
-            ("messages", "Messages", _fmt_int(s["n_messages"]), ""),
-            ("participants", "Participants", _fmt_int(s["n_participants"]),
-             f"Gini {_fmt_ratio(s.get('participation_gini'))}"),
-            ("questions", "Questions", _fmt_int(s["n_questions"]), ""),
-            ("unanswered", "Unanswered", _fmt_int(s.get("n_unanswered_questions")),
-             f"{_fmt_pct(1 - int(s.get('n_unanswered_questions') or 0) / nq)} answered" if nq else ""),
-            ("median_response", "Median response", _fmt_seconds(s.get("median_response_seconds")),
+            ("messages", "Messages", fmt_int(s["n_messages"]), ""),
+            ("participants", "Participants", fmt_int(s["n_participants"]),
+             f"Gini {fmt_ratio(s.get('participation_gini'))}"),
+            ("questions", "Questions", fmt_int(s["n_questions"]), ""),
+            ("unanswered", "Unanswered", fmt_int(s.get("n_unanswered_questions")),
+             f"{fmt_pct(1 - int(s.get('n_unanswered_questions') or 0) / nq)} answered" if nq else ""),
+            ("median_response", "Median response", fmt_seconds(s.get("median_response_seconds")),
              "question to first answer"),
-            ("duration", "Duration", _fmt_minutes(s.get("duration_minutes")), "first to last message"),
+            ("duration", "Duration", fmt_minutes(s.get("duration_minutes")), "first to last message"),
             ("peak_minute", "Peak minute", peak,
-             "" if _missing(peak_n) else _plural(int(peak_n), "message")),
-            ("tech_issues", "Tech issues", _fmt_int(s.get("n_tech_issues")), "can't hear, frozen…"),
+             "" if missing(peak_n) else _plural(int(peak_n), "message")),
+            ("tech_issues", "Tech issues", fmt_int(s.get("n_tech_issues")), "can't hear, frozen…"),
         ]
     )
     parts = [
@@ -915,7 +868,7 @@ def _session_activity(minutes: pd.DataFrame) -> str:
     times = [pd.Timestamp(t) for t in minutes["minute_at"]]
     msgs = [int(v or 0) for v in minutes["n_messages"]]
     qs = [int(v or 0) for v in minutes["n_questions"]]
-    peak = [bool(v) if not _missing(v) else False for v in minutes["is_peak"]]
+    peak = [bool(v) if not missing(v) else False for v in minutes["is_peak"]]
     n = len(times)
     step = next((m for m in (1, 2, 5, 10, 15, 20, 30, 60, 120, 240) if n / m <= 12), 480)
 
@@ -951,7 +904,7 @@ def _session_activity(minutes: pd.DataFrame) -> str:
     else:
         note = "No minute stood out as a peak."
     silent = sum(1 for v in msgs if v == 0)
-    note += f" {_e(_plural(silent, 'minute'))} of {_e(_fmt_int(n))} without messages."
+    note += f" {_e(_plural(silent, 'minute'))} of {_e(fmt_int(n))} without messages."
     return _section("Messages per minute", chart + f'<p class="caption">{note}</p>')
 
 
@@ -962,7 +915,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
     public = questions.loc[~private]
     rows = []
     for _, q in public.iterrows():
-        if _true(q["is_unanswered"]) or _missing(q["answered_by"]):
+        if _true(q["is_unanswered"]) or missing(q["answered_by"]):
             status = '<span class="status no">unanswered</span>'
             if _true(q["is_repeated_question"]):
                 status += ' <span class="tag">asked again later</span>'
@@ -970,7 +923,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
         else:
             who = "TA" if q["answer_source"] == "ta" else str(q["answer_source"] or "")
             status = f'<span class="status yes">answered</span> <span class="tag">{_e(who)}</span>'
-            response = _e(_fmt_seconds(q["response_seconds"]))
+            response = _e(fmt_seconds(q["response_seconds"]))
             if _true(q["answer_is_private"]):
                 answer = '<span class="muted">(a private reply)</span>'
             else:
@@ -980,7 +933,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
                 )
         rows.append(
             [
-                _e(_fmt_time(q["sent_at"], seconds=True)),
+                _e(fmt_time(q["sent_at"], seconds=True)),
                 _e(q["asker"]) + _role_badge(q["role"]),
                 _chat_text(q["question"], q["language"]),
                 status,
@@ -990,7 +943,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
         )
     n_un = int(questions["is_unanswered"].fillna(False).astype(bool).sum())
     note = (
-        f"{_e(_plural(len(questions), 'question'))}, {_e(_fmt_int(n_un))} unanswered. "
+        f"{_e(_plural(len(questions), 'question'))}, {_e(fmt_int(n_un))} unanswered. "
         "Response: time from the "
         "question to its first answer (a reply, an @mention of the asker, or the next substantive message by "
         "someone else)." + _e(_hidden_private(int(private.sum()), "question"))
@@ -1024,22 +977,22 @@ def _session_people(top: pd.DataFrame, n_messages: int) -> str:
                 _person_label(r["display_name"], r["role"]),
                 int(r["n_messages"]),
                 f"{int(r['n_messages']):,} · "
-                + _fmt_pct(int(r["n_messages"]) / n_messages if n_messages else None),
+                + fmt_pct(int(r["n_messages"]) / n_messages if n_messages else None),
             )
             for _, r in head.iterrows()
         ],
         label="The most active participants of the session",
     )
     rows = [
-        [_e(r["display_name"]) + _role_badge(r["role"]), _e(_fmt_int(r["n_messages"])),
-         _e(_fmt_int(r["n_questions"])), _e(_fmt_int(r["n_answers"])), _e(_fmt_int(r.get("n_tech_issues")))]
+        [_e(r["display_name"]) + _role_badge(r["role"]), _e(fmt_int(r["n_messages"])),
+         _e(fmt_int(r["n_questions"])), _e(fmt_int(r["n_answers"])), _e(fmt_int(r.get("n_tech_issues")))]
         for _, r in head.iterrows()
     ]
     table = _table([("Participant", "who"), ("Messages", "num"), ("Questions", "num"), ("Answers", "num"),
                     ("Tech issues", "num")], rows, cls="people")
     quiet = int((top["n_messages"] <= 1).sum())
     note = (
-        f"{_e(_plural(len(top), 'person', 'people'))} wrote; {_e(_fmt_int(quiet))} of them only once. "
+        f"{_e(_plural(len(top), 'person', 'people'))} wrote; {_e(fmt_int(quiet))} of them only once. "
         "Answers: messages that answered someone's question."
     )
     return _section("Most active participants", chart + table, note=note)
@@ -1052,7 +1005,7 @@ def _session_messages_list(title: str, frame: pd.DataFrame, empty: str, note: st
     public = frame.loc[~private]
     rows = [
         [
-            _e(_fmt_time(r["sent_at"], seconds=True)),
+            _e(fmt_time(r["sent_at"], seconds=True)),
             _e(r["sender_name"]),
             _chat_text(r["body"], r["language"]),
         ]
@@ -1083,26 +1036,26 @@ def _fmt_versions(versions: object) -> str:
             return versions
     if isinstance(versions, dict):
         return ", ".join(f"{k} {v}" for k, v in versions.items())
-    return "" if _missing(versions) else str(versions)
+    return "" if missing(versions) else str(versions)
 
 
 def _run_line(run: dict) -> str:
     """The run the figures came from: id, command, end, outcome, versions, inputs."""
     bits = [f"Run <b>{_e(run.get('run_id') or '?')}</b>"]
-    if not _missing(run.get("command")):
+    if not missing(run.get("command")):
         bits[0] += f" ({_e(run['command'])})"
     ended = run.get("ended_at")
-    if not _missing(ended):
+    if not missing(ended):
         try:
             bits.append(f"ended {_e(pd.Timestamp(ended).strftime('%Y-%m-%d %H:%M'))}")
         except (TypeError, ValueError):
             bits.append(f"ended {_e(ended)}")
     outcome = run.get("outcome", run.get("status"))
-    if not _missing(outcome):
+    if not missing(outcome):
         bits.append(f"outcome {_e(outcome)}")
-    if not _missing(run.get("n_input_files")):
+    if not missing(run.get("n_input_files")):
         inputs = _plural(int(run["n_input_files"]), "input file")
-        if not _missing(run.get("inputs_sha256")):
+        if not missing(run.get("inputs_sha256")):
             inputs += f" (sha256 {str(run['inputs_sha256'])[:12]}…)"
         bits.append(_e(inputs))
     versions = _fmt_versions(run.get("versions"))
@@ -1130,7 +1083,7 @@ def _footer(warehouse: Path, privacy: Privacy, run: dict | None, data: _Data) ->
     if quality is not None:
         n, ok = int(quality["n"]), int(quality["n_passed"])
         checked = quality["checked_at"]
-        when = "" if _missing(checked) else f" on {pd.Timestamp(checked):%Y-%m-%d %H:%M}"
+        when = "" if missing(checked) else f" on {pd.Timestamp(checked):%Y-%m-%d %H:%M}"
         lines.append(f"Data checks{_e(when)}: {ok} of {n} expectations passed.")
     if privacy.named:
         lines.append("Names are shown as they appear in the chat exports.")

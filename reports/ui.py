@@ -46,6 +46,7 @@ import streamlit as st
 
 from classchat.config import Paths, get_paths
 from reports import db
+from reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
 from reports.privacy import Privacy, privacy_mode
 
 _CTX_KEY = "_classchat_ctx"
@@ -316,51 +317,6 @@ def choose_session(course: str) -> tuple[str | None, pd.DataFrame]:
 # --- formatting -------------------------------------------------------------------
 
 
-def _missing(value: object) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt_int(value: object) -> str:
-    return "–" if _missing(value) else f"{int(value):,}"
-
-
-def fmt_float(value: object, digits: int = 1) -> str:
-    return "–" if _missing(value) else f"{float(value):,.{digits}f}"
-
-
-def fmt_pct(value: object) -> str:
-    return "–" if _missing(value) else f"{float(value) * 100:.0f}%"
-
-
-def fmt_seconds(value: object) -> str:
-    """335 -> '5 min 35 s', 42 -> '42 s', 3900 -> '1 h 05 min'."""
-    if _missing(value):
-        return "–"
-    s = int(round(float(value)))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        m, s = divmod(s, 60)
-        return f"{m} min {s:02d} s" if s else f"{m} min"
-    h, rest = divmod(s, 3600)
-    return f"{h} h {rest // 60:02d} min"
-
-
-def fmt_minutes(value: object) -> str:
-    return "–" if _missing(value) else f"{float(value):.0f} min"
-
-
-def fmt_date(value: object) -> str:
-    return "undated" if _missing(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def fmt_time(value: object, seconds: bool = False) -> str:
-    return "–" if _missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
-
-
 # --- tables ---------------------------------------------------------------------------
 
 
@@ -543,7 +499,7 @@ def provenance_line() -> str:
     if run is None:
         return f"Warehouse built {built} (it records no runs)."
     ended = run.get("ended_at")
-    when = pd.Timestamp(ended).strftime("%Y-%m-%d %H:%M") if not _missing(ended) else built
+    when = pd.Timestamp(ended).strftime("%Y-%m-%d %H:%M") if not missing(ended) else built
     parts = [f"Figures from run `{run.get('run_id')}`"]
     if run.get("command"):
         parts.append(f"`classchat {run['command']}`")
