@@ -1,12 +1,3 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='session_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
-    )
-}}
-
 -- One row per person per session they posted in.
 with messages as (
 
