@@ -16,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -546,32 +545,6 @@ def test_warehouse_without_sessions_says_so(data_copy: Paths) -> None:
 
 
 # --- how fast the pages are (reported, not asserted) ----------------------------------------
-
-
-def test_page_timings(data: Paths, capsys: pytest.CaptureFixture[str]) -> None:
-    lines = []
-    for page in PAGES:
-        st.cache_data.clear()
-        at = AppTest.from_file(APP, default_timeout=60)
-        if page != "overview":
-            ok(at.run())  # register the pages (cheap: the overview's queries are cached after this)
-            st.cache_data.clear()
-            at.switch_page(f"views/{page}.py")
-        started = time.perf_counter()
-        ok(at.run())
-        first = time.perf_counter() - started
-        again = []
-        for _ in range(3):
-            started = time.perf_counter()
-            ok(at.run())
-            again.append(time.perf_counter() - started)
-        rerun = sorted(again)[1]
-        lines.append(
-            f"{page:<9} first render {first * 1000:6.0f} ms   "
-            f"cached rerun {rerun * 1000:6.0f} ms (median of 3)"
-        )
-    with capsys.disabled():
-        print("\nreport page timings (analytics fixture):\n  " + "\n  ".join(lines))
 
 
 # --- reports.db -----------------------------------------------------------------------------
