@@ -19,6 +19,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
 
@@ -134,19 +135,26 @@ def build_stage(
     say(f"build ({mode}): {_count_nodes(results)} in {time.perf_counter() - started:.1f} s")
 
 
-def check_stage(paths: Paths, warehouse: Path, *, since: datetime | None = None, say: Say = print):
+def check_stage(
+    paths: Paths, warehouse: Path, *, since: datetime | None = None, checker: Executor | None = None, say: Say = print
+):
     """Validate the marts of `warehouse` with the GX suites and store the results in it as `quality_results`.
 
-    Returns the report; the caller decides what a failed critical expectation means.
+    With `checker` (see `_checker`) the suites run in that process, which has
+    imported Great Expectations while dbt was building. Returns the report (or
+    its outcome); the caller decides what a failed critical expectation means.
     """
     if not warehouse.exists():
         raise StageError(f"nothing to check: no warehouse at {paths.warehouse}; run `classchat build` first")
     offline_environment(paths.data_dir)
-    from expectations.runner import CheckError, run_checks
+    from expectations.runner import CheckError, check_outcome, run_checks
 
     started = time.perf_counter()
     try:
-        report = run_checks(warehouse, paths.quality, since=since)
+        if checker is not None:
+            report = checker.submit(check_outcome, warehouse, paths.quality, since).result()
+        else:
+            report = run_checks(warehouse, paths.quality, since=since)
     except CheckError as exc:
         raise StageError(f"checks could not run: {exc}") from None
     _store_check_rows(warehouse, report.rows())
@@ -200,10 +208,10 @@ def run_stages(
             if build or check:
                 run.input_files = landed_inputs(paths)
                 since = None if full else landed_now
-                with scratch_warehouse(paths) as warehouse:
+                with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:
                     if build:
                         build_stage(paths, warehouse, full_refresh=full, changed_since=since, verbose=verbose, say=say)
-                    report = check_stage(paths, warehouse, since=since, say=say) if check else None
+                    report = check_stage(paths, warehouse, since=since, checker=checker, say=say) if check else None
                     failure = None if report is None or report.success else report.failure_message()
                     run.finish("checks_failed" if failure else "success", failure)
                     store_run(warehouse, run)
@@ -314,6 +322,31 @@ def _store_check_rows(warehouse: Path, rows: list[dict]) -> None:
         con.execute("create or replace table quality_results as select * from check_rows")
     finally:
         con.close()
+
+
+@contextlib.contextmanager
+def _checker(paths: Paths, wanted: bool) -> Iterator[Executor | None]:
+    """A process that imports Great Expectations while dbt builds (two cores, no shared GIL).
+
+    Importing GX costs about 3 s; overlapped with the build, a run's checks start
+    at once. The process is new (spawned, not forked from a process running
+    threads) and inherits the offline environment.
+    """
+    if not wanted:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from expectations.runner import warm_up
+
+    offline_environment(paths.data_dir)  # before GX is imported anywhere: no usage statistics
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        pool.submit(warm_up)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _set_test_scope(warehouse: Path, changed_since: datetime | None) -> None:

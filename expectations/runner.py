@@ -587,3 +587,34 @@ class _quiet_gx:
         for name, level in self._levels.items():
             logging.getLogger(name).setLevel(level)
         return False
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What a caller in another process needs of a CheckReport (picklable, no GX objects)."""
+
+    success: bool
+    failure: str | None
+    result_rows: list[dict[str, Any]]
+    summary: list[str]
+
+    def failure_message(self) -> str | None:
+        return self.failure
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self.result_rows
+
+    def summary_lines(self) -> list[str]:
+        return self.summary
+
+
+def check_outcome(warehouse: Path, quality_dir: Path, since: datetime | None = None) -> CheckOutcome:
+    """run_checks, reduced to a CheckOutcome: the entry point of a checker process."""
+    report = run_checks(warehouse, quality_dir, since=since)
+    return CheckOutcome(report.success, report.failure_message(), report.rows(), report.summary_lines())
+
+
+def warm_up() -> None:
+    """Import Great Expectations (about 3 s) ahead of the checks, in a checker process."""
+    import great_expectations  # noqa: F401
+    import great_expectations.expectations  # noqa: F401
