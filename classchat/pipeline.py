@@ -19,7 +19,6 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
 from datetime import datetime
 from pathlib import Path
 
@@ -135,24 +134,22 @@ def build_stage(
     say(f"build ({mode}): {_count_nodes(results)} in {time.perf_counter() - started:.1f} s")
 
 
-def check_stage(
-    paths: Paths, warehouse: Path, *, since: datetime | None = None, checker: Executor | None = None, say: Say = print
-):
+def check_stage(paths: Paths, warehouse: Path, *, since: datetime | None = None, checker=None, say: Say = print):
     """Validate the marts of `warehouse` with the GX suites and store the results in it as `quality_results`.
 
-    With `checker` (see `_checker`) the suites run in that process, which has
-    imported Great Expectations while dbt was building. Returns the report (or
+    With `checker` (a CheckerProcess) the suites run in that process, which
+    has imported Great Expectations while dbt was building. Returns the report (or
     its outcome); the caller decides what a failed critical expectation means.
     """
     if not warehouse.exists():
         raise StageError(f"nothing to check: no warehouse at {paths.warehouse}; run `classchat build` first")
     offline_environment(paths.data_dir)
-    from expectations.runner import CheckError, check_outcome, run_checks
+    from expectations.runner import CheckError, run_checks
 
     started = time.perf_counter()
     try:
         if checker is not None:
-            report = checker.submit(check_outcome, warehouse, paths.quality, since).result()
+            report = checker.run(warehouse, paths.quality, since)
         else:
             report = run_checks(warehouse, paths.quality, since=since)
     except CheckError as exc:
@@ -325,28 +322,19 @@ def _store_check_rows(warehouse: Path, rows: list[dict]) -> None:
 
 
 @contextlib.contextmanager
-def _checker(paths: Paths, wanted: bool) -> Iterator[Executor | None]:
-    """A process that imports Great Expectations while dbt builds (two cores, no shared GIL).
-
-    Importing GX costs about 3 s; overlapped with the build, a run's checks start
-    at once. The process is new (spawned, not forked from a process running
-    threads) and inherits the offline environment.
-    """
+def _checker(paths: Paths, wanted: bool):
+    """A checker process that imports Great Expectations while dbt builds (see CheckerProcess)."""
     if not wanted:
         yield None
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from expectations.runner import CheckerProcess
 
-    from expectations.runner import warm_up
-
-    offline_environment(paths.data_dir)  # before GX is imported anywhere: no usage statistics
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    offline_environment(paths.data_dir)  # inherited by the process: no usage statistics
+    checker = CheckerProcess()
     try:
-        pool.submit(warm_up)
-        yield pool
+        yield checker
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        checker.close()
 
 
 def _set_test_scope(warehouse: Path, changed_since: datetime | None) -> None:

@@ -586,3 +586,24 @@ def test_totals_catch_a_message_outside_every_session_count(make_warehouse, qual
     assert not report.success
     failed = {(o.suite, o.columns) for o in report.critical_failures()}
     assert ("totals", ("message_rows", "session_messages")) in failed
+
+
+def test_checker_process_runs_the_suites_in_a_separate_interpreter(make_warehouse, quality, tmp_path):
+    from expectations.runner import CheckerProcess, CheckOutcome
+
+    warehouse = make_warehouse()
+    checker = CheckerProcess()
+    try:
+        outcome = checker.run(warehouse, quality)
+    finally:
+        checker.close()
+    assert isinstance(outcome, CheckOutcome) and outcome.success
+    assert {r["suite"] for r in outcome.rows()} == set(SUITE_ORDER)
+    assert outcome.summary_lines()[0].startswith("messages")
+
+    missing = CheckerProcess()
+    try:
+        with pytest.raises(CheckError, match="no warehouse at"):
+            missing.run(tmp_path / "nowhere.duckdb", quality)
+    finally:
+        missing.close()
