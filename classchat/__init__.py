@@ -2,7 +2,9 @@
 
 This package is the thin command layer: `config` owns paths and settings,
 `pipeline` runs the stages (ingest -> dbt build -> checks) under one lock,
-`cli` is the `classchat` entry point, and `demo` writes generated courses.
+`provenance` records each run, `cli` is the `classchat` entry point, `demo`
+writes generated courses, and `topics` tokenises questions for the
+`question_topics` mart.
 The stages themselves live in the top-level folders `ingest/`,
 `dbt_project/`, `expectations/` and `reports/`.
 """

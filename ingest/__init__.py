@@ -1,10 +1,13 @@
 """Polars loaders: raw chat exports in, Parquet lake out.
 
-`decode` turns a file's bytes into lines (encoding detection, line ends),
-`layouts` knows each export layout (header pattern, continuation rule),
-`parse` turns a batch of lines into messages and rejects in one vectorised
-Polars pass, and `land` scans `raw/`, decides what is new or changed, and
-writes `lake/messages`, `lake/rejects` and `lake/files.parquet` atomically.
+`decode` turns a file's bytes into text (encoding detection), `layouts`
+knows each export layout (header pattern, continuation rule, body rules),
+`parse` turns a batch of files into messages and rejects in one vectorised
+Polars pass, `render` writes messages back out in any layout (demo, tests,
+benchmarks), `session_meta` reads dates and titles from `raw/sessions.csv`
+and file names, `roster` lands `raw/roster.csv`, and `land` scans `raw/`,
+decides what is new or changed, and writes `lake/messages`, `lake/rejects`
+and `lake/files.parquet` atomically.
 """
 
 from ingest.land import IngestReport, ingest
