@@ -534,20 +534,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _text_cell(value: Any) -> str:
-    """A cell as text for table and CSV output."""
+def _text_cell(value: Any, exact: bool = False) -> str:
+    """A cell as text: for the table format (rounded floats, timestamps with a space), or for
+    CSV when `exact` (floats as Python writes them, so they read back unchanged)."""
     value = _jsonable(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, float):
+        if exact:
+            return repr(value)
         if abs(value) >= 1e15 or (value and abs(value) < 1e-4):
             return f"{value:.6g}"
         return f"{value:.4f}".rstrip("0").rstrip(".")
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and "T" in value and _looks_iso_timestamp(value):
+    if not exact and isinstance(value, str) and "T" in value and _looks_iso_timestamp(value):
         return value.replace("T", " ")
     return str(value)
 
@@ -612,21 +615,8 @@ def _csv_text(frame: pd.DataFrame) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([str(c) for c in frame.columns])
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([_text_cell(v, exact=True) for v in row])
     return buf.getvalue()
-
-
-def _csv_cell(value: Any) -> str:
-    value = _jsonable(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def _json_text(frame: pd.DataFrame) -> str:
