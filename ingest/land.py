@@ -18,21 +18,25 @@ import hashlib
 import os
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from classchat.config import Paths
-from ingest.decode import UnreadableFile, decode_bytes
+from ingest.decode import UnreadableFile, decode_many
 from ingest.layouts import get_layout
 from ingest.parse import PARSER_VERSION, FileText, parse_batch
 from ingest.roster import RosterError, land_roster
 from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
 
-BATCH_CHARS = 64_000_000  # decoded text parsed in one Polars pass; bounds memory
+BATCH_BYTES = 64_000_000  # export bytes parsed in one Polars pass; bounds memory
+READERS = 4  # threads reading and hashing files ahead of the parser (both release the GIL)
+READ_AHEAD = 64  # files read ahead at most
 EXPORT_SUFFIXES = {".txt"}
 
 MANIFEST_SCHEMA = {
@@ -132,52 +136,45 @@ def ingest(
         row["sha256"]: row["source_file"] for row in old_by_path.values() if row["status"] == "landed"
     }
     keep: dict[str, dict] = {}
-    pending: list[tuple[dict, FileText]] = []
-    pending_chars = 0
+    pending: list[tuple[dict, FileText]] = []  # FileText.text holds the raw bytes until the batch is decoded
+    pending_bytes = 0
     now = datetime.now()  # microseconds kept: incremental builds take files landed after the newest held
     # unique per run: a data file the committed manifest names is never overwritten
     batch_prefix = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-p{PARSER_VERSION}"
 
     raw_files = sorted(p for p in paths.raw.rglob("*") if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
-    for n, path in enumerate(raw_files, 1):
-        rel = path.relative_to(paths.raw).as_posix()
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        meta = session_meta(rel, sessions_csv.get(rel))
-        before = old_by_path.get(rel)
-        if (
-            before
-            and before["sha256"] == sha
-            and before["parser_version"] == PARSER_VERSION
-            and before["meta_fingerprint"] == meta.fingerprint
-            and (layout is None or before["layout"] == layout)
-        ):
-            keep[rel] = before
-            report.n_unchanged += 1
-            continue
-        row = _new_row(rel, sha, len(data), meta, now)
-        if row["course_id"] is None:
-            _fail(row, "failed", f"not in a course folder: move it to raw/<course>/{path.name}")
-        elif sha in landed_shas and landed_shas[sha] != rel:
-            _fail(row, "duplicate", f"same bytes as {landed_shas[sha]}, which is already landed")
-        else:
-            try:
-                decoded = decode_bytes(data)
-            except UnreadableFile as exc:
-                _fail(row, "failed", f"unreadable: {exc}")
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        for n, (path, data, sha) in enumerate(_read_ahead(pool, raw_files), 1):
+            rel = path.relative_to(paths.raw).as_posix()
+            meta = session_meta(rel, sessions_csv.get(rel))
+            before = old_by_path.get(rel)
+            if (
+                before
+                and before["sha256"] == sha
+                and before["parser_version"] == PARSER_VERSION
+                and before["meta_fingerprint"] == meta.fingerprint
+                and (layout is None or before["layout"] == layout)
+            ):
+                keep[rel] = before
+                report.n_unchanged += 1
+                continue
+            row = _new_row(rel, sha, len(data), meta, now)
+            if row["course_id"] is None:
+                _fail(row, "failed", f"not in a course folder: move it to raw/<course>/{path.name}")
+            elif sha in landed_shas and landed_shas[sha] != rel:
+                _fail(row, "duplicate", f"same bytes as {landed_shas[sha]}, which is already landed")
             else:
-                row["encoding"] = decoded.encoding
                 landed_shas.setdefault(sha, rel)
                 pending.append(
-                    (row, FileText(len(pending), decoded.text, meta.session_date, layout, meta.recording_start))
+                    (row, FileText(len(pending), data, meta.session_date, layout, meta.recording_start))
                 )
-                pending_chars += len(decoded.text)
-        keep[rel] = row
-        report.landed.append(row)
-        if pending_chars >= BATCH_CHARS:
-            _land_batch(paths, pending, f"{batch_prefix}-{n}")
-            say(f"ingest: {n}/{len(raw_files)} files read")
-            pending, pending_chars = [], 0
+                pending_bytes += len(data)
+            keep[rel] = row
+            report.landed.append(row)
+            if pending_bytes >= BATCH_BYTES:
+                _land_batch(paths, pending, f"{batch_prefix}-{n}")
+                say(f"ingest: {n}/{len(raw_files)} files read")
+                pending, pending_bytes = [], 0
     if pending:
         _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}")
     # an export that disappeared from raw/ keeps its landed session: nothing is lost by a move
@@ -242,10 +239,17 @@ def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]], batch_name: 
     landing costs little per file. A file's rows are found again through its
     (source_file, sha256) pair, which the manifest names.
     """
-    batch = parse_batch([ft for _, ft in pending])
+    texts = []
+    for (row, ft), decoded in zip(pending, decode_many([ft.text for _, ft in pending]), strict=True):
+        if isinstance(decoded, UnreadableFile):
+            _fail(row, "failed", f"unreadable: {decoded}")
+        else:
+            row["encoding"] = decoded.encoding
+            texts.append((row, replace(ft, text=decoded.data)))
+    batch = parse_batch([ft for _, ft in texts])
     stats = {r["file_idx"]: r for r in batch.stats.iter_rows(named=True)}
     landed: list[tuple[int, dict]] = []
-    for row, ft in pending:
+    for row, ft in texts:
         st = stats[ft.file_idx]
         for key in ("layout", "n_lines", "n_header_lines", "n_continuation_lines", "n_blank_lines",
                     "n_rejected_lines", "n_messages", "started_at", "ended_at"):
@@ -261,24 +265,53 @@ def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]], batch_name: 
             landed.append((ft.file_idx, row))
     if not landed:
         return
-    files = pl.DataFrame(
-        {
-            "file_idx": pl.Series([i for i, _ in landed], dtype=pl.UInt32),
-            "course_id": [r["course_id"] for _, r in landed],
-            "source_file": [r["source_file"] for _, r in landed],
-            "file_sha256": [r["sha256"] for _, r in landed],
-            "session_id": [r["session_id"] for _, r in landed],
-        }
-    )
+    # rows of one course are contiguous (files come in path order), so each course's file is a slice;
+    # per-file columns are categorical: each row holds a small code, and Parquet a dictionary of a few names
+    courses: dict[str, list[int]] = {}
+    for i, row in landed:
+        courses.setdefault(row["course_id"], []).append(i)
+    by_idx = dict(landed)
     for kind, frame in (("messages", batch.messages), ("rejects", batch.rejects)):
-        tagged = frame.join(files, on="file_idx", how="inner").drop("file_idx")
-        for course in files.get_column("course_id").unique().sort():
-            part = tagged.filter(pl.col("course_id") == course).drop("course_id")
+        if not frame.get_column("file_idx").is_sorted():
+            frame = frame.sort("file_idx", maintain_order=True)
+        idx = frame.get_column("file_idx")
+        for course, members in courses.items():
+            lo, hi = idx.search_sorted(members[0], "left"), idx.search_sorted(members[-1], "right")
+            part = frame.slice(lo, hi - lo)
+            if len(members) < members[-1] - members[0] + 1:  # files of the course that did not land
+                part = part.filter(pl.col("file_idx").is_in(pl.Series(members, dtype=pl.UInt32).implode()))
+            codes = pl.col("file_idx") - members[0]
+            part = part.with_columns(
+                _per_file(by_idx, members, key).gather(codes).alias(name)
+                for key, name in (("source_file", "source_file"), ("sha256", "file_sha256"), ("session_id", "session_id"))
+            ).drop("file_idx")
             write_parquet_atomic(part, paths.lake / kind / f"course_id={course}" / f"{batch_name}.parquet")
     for _, row in landed:
         row["messages_path"] = f"messages/course_id={row['course_id']}/{batch_name}.parquet"
         row["rejects_path"] = f"rejects/course_id={row['course_id']}/{batch_name}.parquet"
         row["status"] = "landed"
+
+
+def _per_file(rows: dict[int, dict], members: list[int], key: str) -> pl.Expr:
+    """A categorical of `key` for file_idx members[0] .. members[-1], to gather by file_idx - members[0]."""
+    values = [rows[i][key] if i in rows else None for i in range(members[0], members[-1] + 1)]
+    return pl.lit(pl.Series(values, dtype=pl.Categorical))
+
+
+def _read_ahead(pool: ThreadPoolExecutor, files: list[Path]) -> Iterator[tuple[Path, bytes, str]]:
+    """(path, bytes, sha256) of each file in order, read and hashed by the pool at most READ_AHEAD files ahead."""
+    queue: deque[Future] = deque()
+    for path in files:
+        queue.append(pool.submit(_read_and_hash, path))
+        if len(queue) >= READ_AHEAD:
+            yield queue.popleft().result()
+    while queue:
+        yield queue.popleft().result()
+
+
+def _read_and_hash(path: Path) -> tuple[Path, bytes, str]:
+    data = path.read_bytes()
+    return path, data, hashlib.sha256(data).hexdigest()
 
 
 def _remove_unreferenced(paths: Paths, manifest: pl.DataFrame) -> None:

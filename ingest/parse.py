@@ -22,7 +22,7 @@ from ingest.layouts import COLLECTED_REACTIONS, LAYOUTS, REACTION, REPLY, Layout
 # Bump when parsing changes what lands: files landed by an older parser are re-read.
 PARSER_VERSION = 2
 
-DETECT_LINES = 200  # first lines of a file that decide its layout
+DETECT_LINES = 100  # first lines of a file that decide its layout
 ROLLOVER_SECONDS = 12 * 3600  # a clock going back by more than this is the next day
 FIELDS = ("date", "time", "sender", "recipient", "role", "text")
 
@@ -60,7 +60,7 @@ class FileText:
     """One decoded file handed to the parser."""
 
     file_idx: int
-    text: str
+    text: str | bytes  # the text, or its UTF-8 bytes (as `decode` gives them)
     session_date: date | None  # from sessions.csv or the path; None if unknown
     layout: str | None = None  # forced layout (--format), else detected
     recording_start: datetime | None = None  # what offset times count from (cloud recordings)
@@ -97,22 +97,35 @@ def parse_batch(files: list[FileText]) -> ParsedBatch:
 
 
 def _lines_frame(files: list[FileText]) -> pl.DataFrame:
-    """One row per line: file_idx, line_no (1-based), line (trailing CRs removed)."""
+    """One row per line: file_idx, line_no (1-based), line (trailing CRs removed).
+
+    The files' UTF-8 bytes become one String column (one copy, no Python
+    strings) that Polars splits on LF; a final LF ends the last line, it does
+    not start an empty one.
+    """
+    data = [f.text.encode("utf-8") if isinstance(f.text, str) else f.text for f in files]
     texts = pl.DataFrame(
         {
             "file_idx": pl.Series([f.file_idx for f in files], dtype=pl.UInt32),
-            # a final LF ends the last line; it does not start an empty one
-            "line": [f.text[:-1] if f.text.endswith("\n") else f.text for f in files],
+            "line": _chunked(data),
         }
     )
-    return (
-        texts.with_columns(pl.col("line").str.split("\n"))
-        .explode("line")
-        .with_columns(
-            pl.col("line").str.strip_chars_end("\r"),
-            (pl.int_range(pl.len()).over("file_idx") + 1).cast(pl.Int32).alias("line_no"),
-        )
+    has_cr = texts.select(pl.col("line").str.contains("\r", literal=True).any()).item()
+    lines = (
+        texts.lazy()
+        .with_columns(pl.col("line").str.strip_suffix("\n").str.split("\n"))
+        .with_columns(pl.int_ranges(1, pl.col("line").list.len() + 1, dtype=pl.Int32).alias("line_no"))
+        .explode("line", "line_no")
     )
+    return _collect(lines.with_columns(pl.col("line").str.strip_chars_end("\r")) if has_cr else lines)
+
+
+def _chunked(data: list[bytes]) -> pl.Series:
+    """A String Series of `data` in one chunk per Polars thread: string kernels run per chunk, so in parallel."""
+    k = max(1, min(pl.thread_pool_size(), len(data)))
+    n = len(data)
+    parts = [pl.Series(data[i * n // k : (i + 1) * n // k], dtype=pl.Binary).cast(pl.String) for i in range(k)]
+    return pl.concat(parts, rechunk=False)
 
 
 def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
@@ -162,25 +175,37 @@ def _extract(pattern: str, prefix: str, fields: tuple[str, ...], source: str = "
     return out
 
 
-def _header_fields(layout: Layout) -> list[pl.Expr]:
-    """The header's fields (h_date, h_time, ...) for rows known to be headers of `layout`.
+def _plain_fields(rows: pl.DataFrame) -> pl.DataFrame:
+    """The header fields (h_time, h_sender, h_text; the others null) of plain-layout header lines.
 
-    The plain layout, the bulk of large corpora, has a fast path with the same
-    meaning as its pattern: the time before the tab, then the sender up to the
-    first " :", then the text after one optional space.
+    The plain layout, the bulk of large corpora, is cut by byte offsets rather
+    than its regex, with the same meaning as the pattern: the time before the tab; after it, spaces,
+    then the sender up to the first " :", then the text after one optional
+    space. Offsets are found once and the parts are cut as slices; cutting
+    UTF-8 at an ASCII byte keeps it valid.
     """
-    if layout.name == "plain":
-        time_rest = pl.col("line").str.split_exact("\t", 1).struct
-        sender_text = time_rest.field("field_1").str.strip_chars_start(" ").str.splitn(" :", 2).struct
-        return [
-            pl.lit(None, dtype=pl.String).alias("h_date"),
-            time_rest.field("field_0").alias("h_time"),
-            sender_text.field("field_0").alias("h_sender"),
-            pl.lit(None, dtype=pl.String).alias("h_recipient"),
-            pl.lit(None, dtype=pl.String).alias("h_role"),
-            sender_text.field("field_1").str.strip_prefix(" ").alias("h_text"),
-        ]
-    return _extract(layout.header, "h_", FIELDS)
+    line = pl.col("line")
+    rows = rows.lazy().with_columns(line.str.find("\t", literal=True).alias("_tab"))
+    rows = rows.with_columns(
+        line.str.head(pl.col("_tab")).alias("h_time"),  # ASCII digits: characters are bytes
+        line.str.slice(pl.col("_tab") + 1).str.strip_chars_start(" ").alias("_rest"),
+    )
+    rows = rows.with_columns(
+        pl.col("_rest").str.find(" :", literal=True).alias("_colon"), pl.col("_rest").cast(pl.Binary).alias("_bin")
+    )
+    return _collect(rows.with_columns(
+        pl.when(pl.col("_colon").is_null())
+        .then(pl.col("_rest"))
+        .otherwise(pl.col("_bin").bin.head(pl.col("_colon")).cast(pl.String))
+        .alias("h_sender"),
+        pl.col("_bin").bin.slice(pl.col("_colon") + 2).cast(pl.String).str.strip_prefix(" ").alias("h_text"),
+        *(pl.lit(None, dtype=pl.String).alias(f"h_{f}") for f in ("date", "recipient", "role")),
+    ).drop("_tab", "_rest", "_colon", "_bin"))
+
+
+def _collect(query: pl.LazyFrame) -> pl.DataFrame:
+    """Run a query on Polars' streaming engine: row-wise string work is spread over every core."""
+    return query.collect(engine="streaming")
 
 
 def _per_file_cumsum(flag: pl.Expr, first_of_file: pl.Expr) -> pl.Expr:
@@ -195,9 +220,10 @@ def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
     is_header = pl.col("line").str.contains(layout.header)
     if layout.system:
         is_header = is_header | pl.col("line").str.contains(layout.system)
-    lines = lines.with_columns(is_header.alias("is_header")).with_columns(
-        _per_file_cumsum(pl.col("is_header"), pl.col("line_no") == 1).alias("msg_no"),
-        (pl.col("line").str.strip_chars() == "").alias("is_blank"),
+    lines = _collect(
+        lines.lazy()
+        .with_columns(is_header.alias("is_header"), ~pl.col("line").str.contains(r"\S").alias("is_blank"))
+        .with_columns(_per_file_cumsum(pl.col("is_header"), pl.col("line_no") == 1).alias("msg_no"))
     )
     # every line is one of: header, continuation, blank, rejected (text before the first header)
     kinds = lines.group_by("file_idx").agg(
@@ -226,7 +252,8 @@ def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
 
 def _headers(rows: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     """One row per message from its header line; the first-line rules (reply, reaction) on its text."""
-    out = rows.select("file_idx", "msg_no", "line_no", "line", *_header_fields(layout))
+    out = rows.select("file_idx", "msg_no", "line_no", "line")
+    out = _plain_fields(out) if layout.name == "plain" else out.with_columns(_extract(layout.header, "h_", FIELDS))
     if layout.system:
         system_text = pl.col("line").str.extract(layout.system.replace("(?P<text>", "("), 1)
         is_system = pl.col("h_time").is_null()
@@ -237,9 +264,7 @@ def _headers(rows: pl.DataFrame, layout: Layout) -> pl.DataFrame:
         )
     else:
         out = out.with_columns(pl.lit(False).alias("is_system"))
-    out = out.with_columns(
-        (pl.col("h_text").is_not_null() & (pl.col("h_text").str.strip_chars() != "")).alias("h_has_text")
-    )
+    out = out.with_columns(pl.col("h_text").str.contains(r"\S").fill_null(False).alias("h_has_text"))
     return _first_line_rules(out, "h_text", pl.col("h_has_text")).drop("line")
 
 
@@ -334,11 +359,18 @@ def _join_tails(headers: pl.DataFrame, tails: pl.DataFrame, layout: Layout) -> p
 
 def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     """Timestamps (with day roll-over or recording offsets), kinds, recipients and the final body."""
-    hms = pl.col("time_text").str.split_exact(":", 2).struct
+    # H:MM:SS, HH:MM:SS or (BigBlueButton) H:MM, HH:MM; digits read as bytes, no strings made
+    size = pl.col("time_text").str.len_bytes()
+    raw = pl.col("time_text").cast(pl.Binary)
+
+    def digit(i: int) -> pl.Expr:
+        return raw.bin.get(i, null_on_oob=True).cast(pl.Int64) - 48
+
+    two = lambda i: digit(i) * 10 + digit(i + 1)  # noqa: E731
+    hour_digits = size - pl.when(size > 5).then(6).otherwise(3)
     seconds = (
-        hms.field("field_0").cast(pl.Int64) * 3600
-        + hms.field("field_1").cast(pl.Int64) * 60
-        + hms.field("field_2").cast(pl.Int64).fill_null(0)
+        pl.when(hour_digits == 2).then(two(0)).otherwise(digit(0)) * 3600
+        + pl.when(size > 5).then(two(-5) * 60 + two(-2)).otherwise(two(-2) * 60)
     )
     first_of_file = pl.col("file_idx") != pl.col("file_idx").shift(1)
     back_jump = ((pl.col("secs") - pl.col("secs").shift(1)) < -ROLLOVER_SECONDS) & ~first_of_file.fill_null(True)
@@ -360,14 +392,11 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
     header_text = pl.when(pl.col("reply_quote").is_not_null() & pl.col("h_has_text")).then(None).otherwise(pl.col("h_text"))
     m = m.with_columns(header_text.alias("h_text"))
     m = _bodies(m, layout)
-    return (
-        m.join(meta, on="file_idx", how="left")
-        .rename({"h_time": "time_text"})
-        .with_columns(
-            # a system line (BigBlueButton's welcome) has no time: it takes the next message's
-            pl.col("time_text").fill_null(strategy="backward").over("file_idx"),
-        )
-        .with_columns(seconds.alias("secs"))
+    m = m.join(meta, on="file_idx", how="left").rename({"h_time": "time_text"}).lazy()
+    if layout.system:  # a system line (BigBlueButton's welcome) has no time: it takes the next message's
+        m = m.with_columns(pl.col("time_text").fill_null(strategy="backward").over("file_idx"))
+    return _collect(
+        m.with_columns(seconds.alias("secs"))
         .with_columns(
             _per_file_cumsum(back_jump.fill_null(False), first_of_file.fill_null(True)).alias("day_offset")
         )
@@ -397,16 +426,17 @@ def _bodies(m: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     is; only multi-line ones pay for joining and trimming. A lone CR inside a
     line is a line break the sender typed (Zoom indents what follows it with a tab).
     """
-    single = pl.col("tail").is_null()
-    multi = m.filter(~single).with_columns(
-        pl.concat_str([pl.col("h_text"), pl.col("tail")], separator="\n", ignore_nulls=True)
-        # trailing blank lines separate messages; leading ones come from a header without text
-        .str.replace(r"(?:\n[ \t]*)+$", "")
-        .str.replace(r"^(?:[ \t]*\n)+", "")
-        .alias("body")
-    )
-    one = m.filter(single).with_columns(pl.col("h_text").fill_null("").alias("body"))
-    out = pl.concat([one, multi]).sort("file_idx", "msg_no") if not multi.is_empty() else one
+    body = m.get_column("h_text").fill_null("")
+    multi = m.with_row_index("_row").filter(pl.col("tail").is_not_null())
+    if not multi.is_empty():
+        joined = multi.select(
+            pl.concat_str([pl.col("h_text"), pl.col("tail")], separator="\n", ignore_nulls=True)
+            # trailing blank lines separate messages; leading ones come from a header without text
+            .str.replace(r"(?:\n[ \t]*)+$", "")
+            .str.replace(r"^(?:[ \t]*\n)+", "")
+        ).to_series()
+        body = body.scatter(multi.get_column("_row"), joined)
+    out = m.with_columns(body.alias("body"))
     cr = "\r" + layout.continuation_prefix if layout.continuation_prefix else "\r"
     has_cr = pl.col("body").str.contains("\r", literal=True)
     if out.select(has_cr.any()).item():
