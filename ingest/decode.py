@@ -70,7 +70,7 @@ def _decode_unless_utf8(data: bytes) -> Decoded | None:
         raise UnreadableFile("the file is empty")
     if data.startswith(codecs.BOM_UTF8):
         return Decoded(_strict(data[3:], "utf-8").encode("utf-8"), "utf-8-sig")
-    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return Decoded(_strict(data, "utf-16").encode("utf-8"), "utf-16")
     if _looks_utf16(data):
         enc = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"

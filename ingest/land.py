@@ -34,8 +34,8 @@ from ingest.parse import PARSER_VERSION, FileText, parse_batch
 from ingest.roster import RosterError, land_roster
 from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
 
-BATCH_BYTES = 64_000_000  # export bytes parsed in one Polars pass; bounds memory
-READERS = 4  # threads reading and hashing files ahead of the parser (both release the GIL)
+BATCH_BYTES = 16_000_000  # export bytes parsed in one Polars pass; bounds memory
+READERS = 2  # threads reading and hashing files ahead of the parser (both release the GIL)
 READ_AHEAD = 64  # files read ahead at most
 EXPORT_SUFFIXES = {".txt"}
 
@@ -143,7 +143,8 @@ def ingest(
     batch_prefix = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-p{PARSER_VERSION}"
 
     raw_files = sorted(p for p in paths.raw.rglob("*") if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
+    writes: list[Future] = []  # Parquet files being written while the next batch is parsed
+    with ThreadPoolExecutor(max_workers=READERS) as pool, ThreadPoolExecutor(max_workers=1) as writer:
         for n, (path, data, sha) in enumerate(_read_ahead(pool, raw_files), 1):
             rel = path.relative_to(paths.raw).as_posix()
             meta = session_meta(rel, sessions_csv.get(rel))
@@ -172,11 +173,13 @@ def ingest(
             keep[rel] = row
             report.landed.append(row)
             if pending_bytes >= BATCH_BYTES:
-                _land_batch(paths, pending, f"{batch_prefix}-{n}")
+                writes = _land_batch(paths, pending, f"{batch_prefix}-{n}", writer, wait_for=writes)
                 say(f"ingest: {n}/{len(raw_files)} files read")
                 pending, pending_bytes = [], 0
-    if pending:
-        _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}")
+        if pending:
+            writes = _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, wait_for=writes)
+        for done in writes:
+            done.result()  # a failed write stops the run here, before the manifest names anything
     # an export that disappeared from raw/ keeps its landed session: nothing is lost by a move
     gone = {rel: row for rel, row in old_by_path.items() if rel not in keep}
     report.n_missing = len(gone)
@@ -232,8 +235,18 @@ def _fail(row: dict, status: str, reason: str) -> None:
     row["status"], row["reason"] = status, reason
 
 
-def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]], batch_name: str) -> None:
-    """Parse one batch; write its messages and rejects as one file per course; fill in the manifest rows.
+def _land_batch(
+    paths: Paths,
+    pending: list[tuple[dict, FileText]],
+    batch_name: str,
+    writer: ThreadPoolExecutor,
+    wait_for: list[Future],
+) -> list[Future]:
+    """Parse one batch; fill in its manifest rows; hand its files (messages, rejects per course) to `writer`.
+
+    The previous batch's files (`wait_for`) are written while this one is
+    parsed; they are waited for before this batch's are queued, so at most two
+    batches are held in memory.
 
     Many small exports become a few Parquet files (one per course and batch), so
     landing costs little per file. A file's rows are found again through its
@@ -263,14 +276,17 @@ def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]], batch_name: 
                   f"`{row['source_file']},<YYYY-MM-DD>` to raw/sessions.csv (header: file,date)")
         else:
             landed.append((ft.file_idx, row))
+    for done in wait_for:
+        done.result()
     if not landed:
-        return
+        return []
     # rows of one course are contiguous (files come in path order), so each course's file is a slice;
     # per-file columns are categorical: each row holds a small code, and Parquet a dictionary of a few names
     courses: dict[str, list[int]] = {}
     for i, row in landed:
         courses.setdefault(row["course_id"], []).append(i)
     by_idx = dict(landed)
+    writes: list[Future] = []
     for kind, frame in (("messages", batch.messages), ("rejects", batch.rejects)):
         if not frame.get_column("file_idx").is_sorted():
             frame = frame.sort("file_idx", maintain_order=True)
@@ -285,11 +301,13 @@ def _land_batch(paths: Paths, pending: list[tuple[dict, FileText]], batch_name: 
                 _per_file(by_idx, members, key).gather(codes).alias(name)
                 for key, name in (("source_file", "source_file"), ("sha256", "file_sha256"), ("session_id", "session_id"))
             ).drop("file_idx")
-            write_parquet_atomic(part, paths.lake / kind / f"course_id={course}" / f"{batch_name}.parquet")
+            target = paths.lake / kind / f"course_id={course}" / f"{batch_name}.parquet"
+            writes.append(writer.submit(write_parquet_atomic, part, target))
     for _, row in landed:
         row["messages_path"] = f"messages/course_id={row['course_id']}/{batch_name}.parquet"
         row["rejects_path"] = f"rejects/course_id={row['course_id']}/{batch_name}.parquet"
         row["status"] = "landed"
+    return writes
 
 
 def _per_file(rows: dict[int, dict], members: list[int], key: str) -> pl.Expr:

@@ -179,10 +179,10 @@ def _plain_fields(rows: pl.DataFrame) -> pl.DataFrame:
     """The header fields (h_time, h_sender, h_text; the others null) of plain-layout header lines.
 
     The plain layout, the bulk of large corpora, is cut by byte offsets rather
-    than its regex, with the same meaning as the pattern: the time before the tab; after it, spaces,
-    then the sender up to the first " :", then the text after one optional
-    space. Offsets are found once and the parts are cut as slices; cutting
-    UTF-8 at an ASCII byte keeps it valid.
+    than by its regex, with the same meaning as the pattern: the time before
+    the tab; after it, spaces, then the sender up to the first " :", then the
+    text after one optional space. Each offset is found once and the parts are
+    cut as slices; cutting UTF-8 at an ASCII byte keeps it valid.
     """
     line = pl.col("line")
     rows = rows.lazy().with_columns(line.str.find("\t", literal=True).alias("_tab"))
@@ -193,18 +193,23 @@ def _plain_fields(rows: pl.DataFrame) -> pl.DataFrame:
     rows = rows.with_columns(
         pl.col("_rest").str.find(" :", literal=True).alias("_colon"), pl.col("_rest").cast(pl.Binary).alias("_bin")
     )
-    return _collect(rows.with_columns(
-        pl.when(pl.col("_colon").is_null())
-        .then(pl.col("_rest"))
-        .otherwise(pl.col("_bin").bin.head(pl.col("_colon")).cast(pl.String))
-        .alias("h_sender"),
-        pl.col("_bin").bin.slice(pl.col("_colon") + 2).cast(pl.String).str.strip_prefix(" ").alias("h_text"),
-        *(pl.lit(None, dtype=pl.String).alias(f"h_{f}") for f in ("date", "recipient", "role")),
-    ).drop("_tab", "_rest", "_colon", "_bin"))
+    sender = pl.col("_bin").bin.head(pl.col("_colon")).cast(pl.String)
+    text = pl.col("_bin").bin.slice(pl.col("_colon") + 2).cast(pl.String).str.strip_prefix(" ")
+    return _collect(
+        rows.with_columns(
+            pl.when(pl.col("_colon").is_null()).then(pl.col("_rest")).otherwise(sender).alias("h_sender"),
+            text.alias("h_text"),
+            *(pl.lit(None, dtype=pl.String).alias(f"h_{f}") for f in ("date", "recipient", "role")),
+        ).drop("_tab", "_rest", "_colon", "_bin")
+    )
 
 
 def _collect(query: pl.LazyFrame) -> pl.DataFrame:
-    """Run a query on Polars' streaming engine: row-wise string work is spread over every core."""
+    """Run a query on Polars' streaming engine: row-wise string work is spread over every core.
+
+    (An eager frame op on one chunk runs on one core; the streaming engine
+    splits the rows into morsels.)
+    """
     return query.collect(engine="streaming")
 
 
@@ -359,19 +364,7 @@ def _join_tails(headers: pl.DataFrame, tails: pl.DataFrame, layout: Layout) -> p
 
 def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     """Timestamps (with day roll-over or recording offsets), kinds, recipients and the final body."""
-    # H:MM:SS, HH:MM:SS or (BigBlueButton) H:MM, HH:MM; digits read as bytes, no strings made
-    size = pl.col("time_text").str.len_bytes()
-    raw = pl.col("time_text").cast(pl.Binary)
-
-    def digit(i: int) -> pl.Expr:
-        return raw.bin.get(i, null_on_oob=True).cast(pl.Int64) - 48
-
-    two = lambda i: digit(i) * 10 + digit(i + 1)  # noqa: E731
-    hour_digits = size - pl.when(size > 5).then(6).otherwise(3)
-    seconds = (
-        pl.when(hour_digits == 2).then(two(0)).otherwise(digit(0)) * 3600
-        + pl.when(size > 5).then(two(-5) * 60 + two(-2)).otherwise(two(-2) * 60)
-    )
+    seconds = _seconds_of_day(pl.col("time_text"))
     first_of_file = pl.col("file_idx") != pl.col("file_idx").shift(1)
     back_jump = ((pl.col("secs") - pl.col("secs").shift(1)) < -ROLLOVER_SECONDS) & ~first_of_file.fill_null(True)
     clock = (
@@ -417,6 +410,25 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
         .select(list(MESSAGE_SCHEMA))
         .cast(MESSAGE_SCHEMA)
     )
+
+
+def _seconds_of_day(time_text: pl.Expr) -> pl.Expr:
+    """Seconds since midnight of H:MM:SS, HH:MM:SS or (BigBlueButton) H:MM, HH:MM.
+
+    The digits are read as bytes: no string is made for 2M timestamps.
+    """
+    size = time_text.str.len_bytes()
+    raw = time_text.cast(pl.Binary)
+
+    def digit(i: int) -> pl.Expr:
+        return raw.bin.get(i, null_on_oob=True).cast(pl.Int64) - ord("0")
+
+    def two(i: int) -> pl.Expr:
+        return digit(i) * 10 + digit(i + 1)
+
+    has_seconds = size > 5
+    hours = pl.when(size - pl.when(has_seconds).then(6).otherwise(3) == 2).then(two(0)).otherwise(digit(0))
+    return hours * 3600 + pl.when(has_seconds).then(two(-5) * 60 + two(-2)).otherwise(two(-2) * 60)
 
 
 def _bodies(m: pl.DataFrame, layout: Layout) -> pl.DataFrame:
