@@ -10,7 +10,7 @@ then times, each in a fresh process (peak memory from the OS):
   - an incremental `classchat run` after one more lecture is added;
   - the report's first page render (Streamlit AppTest, session page).
 Not part of the test run. Usage:
-    .venv/bin/python bench/run.py [--sizes 250000,1000000,4000000] [--out bench/results.md]
+    .venv/bin/python bench/run.py [--sizes 250000,1000000,2000000,4000000] [--out bench/results.md]
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ print(time.perf_counter() - t)
 """.strip()
 
 
-def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """(seconds, peak MB, stdout) of a command run in a fresh process."""
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str, float]:
+    """(seconds, peak MB, stdout, CPU seconds) of a command run in a fresh process."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
     out = proc.stdout.read() if proc.stdout else ""
@@ -63,7 +63,7 @@ def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float, str]:
     seconds = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{out[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, out
+    return seconds, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def corpus(root: Path, n_messages: int) -> tuple[int, int]:
@@ -89,15 +89,15 @@ def bench(n: int, work: Path) -> dict:
     env = dict(os.environ, CLASSCHAT_DATA_DIR=str(data))
     row: dict = {"messages": lines, "files": sum(1 for _ in (data / "raw").rglob("*.txt")), "mb": size / 1e6}
     script = BASELINE.replace("RAW", str(data / "raw")).replace("OUT", str(work / "baseline.parquet"))
-    row["baseline_s"], row["baseline_mb"], _ = timed([PY, "-c", script])
-    row["ingest_s"], row["ingest_mb"], _ = timed([*CLASSCHAT, "ingest"], env)
-    row["build_s"], row["build_mb"], _ = timed([*CLASSCHAT, "build", "--full-refresh"], env)
-    row["check_s"], row["check_mb"], _ = timed([*CLASSCHAT, "check"], env)
+    row["baseline_s"], row["baseline_mb"], _, row["baseline_cpu"] = timed([PY, "-c", script])
+    row["ingest_s"], row["ingest_mb"], _, row["ingest_cpu"] = timed([*CLASSCHAT, "ingest"], env)
+    row["build_s"], row["build_mb"], _, _ = timed([*CLASSCHAT, "build", "--full-refresh"], env)
+    row["check_s"], row["check_mb"], _, _ = timed([*CLASSCHAT, "check"], env)
     lecture = next((data / "raw").rglob("*.txt"))
     extra = lecture.parent / "2030-01-07_one-more-lecture.txt"
     extra.write_text(lecture.read_text(encoding="utf-8").replace(" : ", " : +", 1), encoding="utf-8")
-    row["incremental_s"], row["incremental_mb"], _ = timed([*CLASSCHAT, "run"], env)
-    seconds, _, out = timed([PY, "-c", REPORT, str(data), str(ROOT / "reports" / "app.py")])
+    row["incremental_s"], row["incremental_mb"], _, _ = timed([*CLASSCHAT, "run"], env)
+    _, _, out, _ = timed([PY, "-c", REPORT, str(data), str(ROOT / "reports" / "app.py")])
     row["report_s"] = float(out.strip().splitlines()[-1])
     shutil.rmtree(data, ignore_errors=True)
     return row
@@ -105,12 +105,13 @@ def bench(n: int, work: Path) -> dict:
 
 def table(rows: list[dict]) -> str:
     head = (
-        "| messages | files | MB | DuckDB one-liner s | ingest s | ingest lines/s | ingest MB/s | ingest peak MB "
-        "| ratio ingest/DuckDB | dbt build s | checks s (peak MB) | +1 lecture run s | report page s |\n"
+        "| messages | files | MB | DuckDB one-liner s (CPU s) | ingest s (CPU s) | ingest lines/s | ingest MB/s "
+        "| ingest peak MB | ratio ingest/DuckDB | dbt build s | checks s (peak MB) | +1 lecture run s | report page s |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     body = [
-        f"| {r['messages']:,} | {r['files']:,} | {r['mb']:.0f} | {r['baseline_s']:.1f} | {r['ingest_s']:.1f} "
+        f"| {r['messages']:,} | {r['files']:,} | {r['mb']:.0f} | {r['baseline_s']:.2f} ({r['baseline_cpu']:.1f}) "
+        f"| {r['ingest_s']:.2f} ({r['ingest_cpu']:.1f}) "
         f"| {r['messages'] / r['ingest_s']:,.0f} | {r['mb'] / r['ingest_s']:.0f} | {r['ingest_mb']:.0f} "
         f"| {r['ingest_s'] / r['baseline_s']:.2f} | {r['build_s']:.1f} | {r['check_s']:.1f} ({r['check_mb']:.0f}) "
         f"| {r['incremental_s']:.1f} | {r['report_s']:.1f} |"
@@ -121,7 +122,7 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="250000,1000000,4000000", help="messages per corpus, comma-separated")
+    parser.add_argument("--sizes", default="250000,1000000,2000000,4000000", help="messages per corpus, comma-separated")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"), help="where to write the table")
     args = parser.parse_args()
     rows = []

@@ -326,14 +326,19 @@ def _count_nodes(res) -> str:
 def _store_check_rows(warehouse: Path, rows: list[dict]) -> None:
     """Keep the latest check results as the table `quality_results` in the warehouse."""
     import duckdb
-    import pandas as pd
 
     columns = ["checked_at", "suite", "expectation", "column", "success", "severity", "observed", "description"]
-    frame = pd.DataFrame(rows, columns=columns).rename(columns={"column": "column_name"})
     con = duckdb.connect(str(warehouse))
     try:
-        con.register("check_rows", frame)
-        con.execute("create or replace table quality_results as select * from check_rows")
+        con.execute(
+            "create or replace table quality_results (checked_at timestamptz, suite varchar, expectation varchar, "
+            "column_name varchar, success boolean, severity varchar, observed varchar, description varchar)"
+        )
+        if rows:
+            con.executemany(
+                "insert into quality_results values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [[row[c] for c in columns] for row in rows],
+            )
     finally:
         con.close()
 

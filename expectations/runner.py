@@ -618,7 +618,7 @@ class CheckerProcess:
     """A separate Python process that imports Great Expectations now and runs the checks later.
 
     Started before dbt builds, its ~3 s import overlaps with the build on the
-    second core. It is a plain `python -m expectations.runner` (not a
+    second core. It is a plain `python -m expectations.serve` (not a
     multiprocessing child, which would re-run the caller's main module, e.g. a
     Streamlit script under test). The request comes on stdin; the outcome is
     written to a file it names, so nothing a library prints can garble it.
@@ -628,7 +628,7 @@ class CheckerProcess:
         import subprocess
         import sys
 
-        self._proc = subprocess.Popen([sys.executable, "-m", "expectations.runner"], stdin=subprocess.PIPE)
+        self._proc = subprocess.Popen([sys.executable, "-m", "expectations.serve"], stdin=subprocess.PIPE)
 
     def run(self, warehouse: Path, quality_dir: Path, since: datetime | None = None) -> CheckOutcome:
         import pickle
@@ -664,11 +664,8 @@ def _serve() -> None:
     except CheckError as exc:
         result = ("error", str(exc))
     request["answer"].write_bytes(pickle.dumps(result))
+    # the answer is all the caller waits for: skip the interpreter's slow teardown of GX's modules
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
-
-if __name__ == "__main__":
-    # run the importable module's _serve, so what it pickles is expectations.runner.CheckOutcome,
-    # not __main__.CheckOutcome (which the caller could not unpickle)
-    from expectations.runner import _serve as serve
-
-    serve()

@@ -1,6 +1,6 @@
 """Polars loaders: raw chat exports in, Parquet lake out.
 
-`decode` turns a file's bytes into text (encoding detection), `layouts`
+`decode` turns a file's bytes into UTF-8 text (encoding detection), `layouts`
 knows each export layout (header pattern, continuation rule, body rules),
 `parse` turns a batch of files into messages and rejects in one vectorised
 Polars pass, `render` writes messages back out in any layout (demo, tests,

@@ -1,9 +1,11 @@
 """Landing: scan `raw/`, parse what is new or changed, and commit it to the Parquet lake atomically.
 
-Owns the lake's files and their bookkeeping. Exports are parsed in batches;
-each batch writes one Parquet file of messages and one of rejected lines per
-course, under `lake/{messages,rejects}/course_id=<c>/`, and every row carries
-its export's path and sha256.
+Owns the lake's files and their bookkeeping. Two threads read and hash the
+exports ahead of the parser; new ones are decoded and parsed in batches of
+about `BATCH_BYTES`; each batch writes one Parquet file of messages and one
+of rejected lines per course, under `lake/{messages,rejects}/course_id=<c>/`,
+on a writer thread while the next batch is parsed. Every row carries its
+export's path and sha256 (categorical columns: a code per row).
 `lake/files.parquet` (the manifest, one row per raw file with its status,
 encoding, layout and line counts) is the commit point: it is replaced in one
 atomic rename after every data file is in place, and the warehouse reads only
