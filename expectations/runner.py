@@ -261,11 +261,12 @@ def run_checks(
         suite_results: list[SuiteResult] = []
         built: list[tuple[str, Any]] = []  # (suite name, batch id) of this run, for Data Docs
         for spec in suites:
-            frame = _read_frame(warehouse, spec, since if spec.scoped else None)
+            expected = spec.build_suite()
+            frame = _read_frame(warehouse, spec, since if spec.scoped else None, columns=_columns_used(expected))
             try:
                 asset = datasource.add_dataframe_asset(name=spec.name)
                 batch_definition = asset.add_batch_definition_whole_dataframe(name=spec.name)
-                gx_suite = context.suites.add_or_update(spec.build_suite())
+                gx_suite = context.suites.add_or_update(expected)
                 validation = context.validation_definitions.add_or_update(
                     gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=gx_suite)
                 )
@@ -336,8 +337,26 @@ def _open_context(quality_dir: Path):
     return gx, context
 
 
-def _read_frame(warehouse: Path, spec: MartSuite, since: datetime | None = None):
-    """The suite's frame: its query (rows landed since `since`, if given), read-only, closed right after."""
+def _columns_used(suite) -> list[str]:
+    """The columns a suite's expectations look at, in first-use order (what its frame needs to hold)."""
+    used: dict[str, None] = {}
+    for expectation in suite.expectations:
+        for attr in ("column", "column_A", "column_B"):
+            value = getattr(expectation, attr, None)
+            if isinstance(value, str):
+                used[value] = None
+        for value in getattr(expectation, "column_list", None) or []:
+            used[value] = None
+    return list(used)
+
+
+def _read_frame(warehouse: Path, spec: MartSuite, since: datetime | None = None, columns: Sequence[str] = ()):
+    """The suite's frame, read-only, connection closed right after.
+
+    Only `columns` are read (all, if none are named), so a suite over the
+    messages mart holds a few columns of it in memory rather than every one;
+    with `since`, only rows landed at or after it.
+    """
     import duckdb
 
     try:
@@ -345,10 +364,15 @@ def _read_frame(warehouse: Path, spec: MartSuite, since: datetime | None = None)
     except duckdb.Error as exc:
         raise CheckError(f"cannot open {warehouse} read-only: {exc}") from exc
     try:
+        query = f"select * from ({spec.query}) as suite_rows"
+        if columns:  # a column the query lacks is left for GX to report as missing
+            available = {d[0] for d in con.execute(query + " limit 0").description}
+            keep = [c for c in columns if c in available]
+            projection = ", ".join('"' + c.replace('"', '""') + '"' for c in keep) if keep else "*"
+            query = f"select {projection} from ({spec.query}) as suite_rows"
         if since is None:
-            return _numpy_nulls(con.execute(spec.query).df())
-        scoped = f"select * from ({spec.query}) as suite_rows where landed_at >= ?"
-        return _numpy_nulls(con.execute(scoped, [since]).df())
+            return _numpy_nulls(con.execute(query).df())
+        return _numpy_nulls(con.execute(query + " where landed_at >= ?", [since]).df())
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckError(f"suite '{spec.name}': cannot read its data from {warehouse}: {first}") from exc
