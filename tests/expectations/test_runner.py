@@ -607,3 +607,18 @@ def test_checker_process_runs_the_suites_in_a_separate_interpreter(make_warehous
             missing.run(tmp_path / "nowhere.duckdb", quality)
     finally:
         missing.close()
+
+
+def test_a_suite_reads_only_the_columns_its_expectations_look_at(make_warehouse):
+    from expectations.runner import _columns_used, _read_frame
+
+    warehouse = make_warehouse()
+    spec = next(s for s in SUITES if s.name == "messages")
+    used = _columns_used(spec.build_suite())
+    frame = _read_frame(warehouse, spec, columns=used)
+    assert list(frame.columns) == used
+    assert {"message_id", "session_found", "body"} <= set(used)
+    mart_columns = [row[0] for row in query(warehouse, "select column_name from (describe messages)")]
+    unchecked = set(mart_columns) - set(used)
+    assert "sender_name" in unchecked and not unchecked & set(frame.columns)  # unchecked columns are not read
+    assert len(frame) == count(warehouse, "messages")
