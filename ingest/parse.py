@@ -22,7 +22,7 @@ from ingest.layouts import COLLECTED_REACTIONS, LAYOUTS, REACTION, REPLY, Layout
 # Bump when parsing changes what lands: files landed by an older parser are re-read.
 PARSER_VERSION = 2
 
-DETECT_LINES = 100  # first lines of a file that decide its layout
+DETECT_LINES = 200  # first lines of a file that decide its layout
 ROLLOVER_SECONDS = 12 * 3600  # a clock going back by more than this is the next day
 FIELDS = ("date", "time", "sender", "recipient", "role", "text")
 
@@ -107,7 +107,7 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
     texts = pl.DataFrame(
         {
             "file_idx": pl.Series([f.file_idx for f in files], dtype=pl.UInt32),
-            "line": _chunked(data),
+            "line": pl.Series(data, dtype=pl.Binary).cast(pl.String),
         }
     )
     has_cr = texts.select(pl.col("line").str.contains("\r", literal=True).any()).item()
@@ -118,14 +118,6 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
         .explode("line", "line_no")
     )
     return _collect(lines.with_columns(pl.col("line").str.strip_chars_end("\r")) if has_cr else lines)
-
-
-def _chunked(data: list[bytes]) -> pl.Series:
-    """A String Series of `data` in one chunk per Polars thread: string kernels run per chunk, so in parallel."""
-    k = max(1, min(pl.thread_pool_size(), len(data)))
-    n = len(data)
-    parts = [pl.Series(data[i * n // k : (i + 1) * n // k], dtype=pl.Binary).cast(pl.String) for i in range(k)]
-    return pl.concat(parts, rechunk=False)
 
 
 def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
