@@ -128,3 +128,42 @@ def test_title_from_path():
     assert title_from_path("c/2024-05-06_intro_lecture.txt") == "intro lecture"
     assert title_from_path("c/2024-08-16 10.00.00 Weekly Seminar/meeting_saved_chat.txt") == "Weekly Seminar"
     assert title_from_path("c/2024-05-06.txt") == "2024-05-06"
+
+
+def test_many_small_batches_land_the_same_rows_as_one(paths, tmp_path, monkeypatch):
+    from classchat.config import Paths
+
+    exports = [
+        ("c1", "2024-01-01_a.txt", "10:00:00\t  a : one\n10:00:05\t  b : two\ncontinued\n"),
+        ("c1", "2024-01-02_b.txt", "preamble\n10:00:00\t  c : three\n"),
+        ("c2", "2024-01-03_c.txt", "10:00:00\t  d : 四\n".encode("gb18030")),
+        ("c2", "2024-01-04_d.txt", "10:00:00\t  e : five\n"),
+    ]
+    one = Paths(tmp_path / "one")
+    for course, name, text in exports:
+        add_export(paths, course, name, text)
+        add_export(one, course, name, text)
+    ingest(one)
+    monkeypatch.setattr("ingest.land.BATCH_BYTES", 1)  # every file its own batch, written while the next is parsed
+    report = ingest(paths)
+    assert [r["status"] for r in report.landed] == ["landed"] * 4
+    assert read_manifest(paths).sort("source_file")["encoding"].to_list() == ["utf-8", "utf-8", "gb18030", "utf-8"]
+    key = ["source_file", "seq"]
+    assert _messages(paths).sort(key).equals(_messages(one).sort(key))
+    assert len(list(paths.lake_messages.rglob("*.parquet"))) == 4  # one file per batch and course
+    rejects = pl.read_parquet(paths.lake_rejects / "*/*.parquet")
+    assert rejects.select("source_file", "line_no", "raw_text").rows() == [("c1/2024-01-02_b.txt", 1, "preamble")]
+
+
+def test_a_failed_data_file_write_stops_ingest_before_the_manifest(paths, monkeypatch):
+    add_export(paths, "c1", "2024-01-01_a.txt", "10:00:00\t  a : one\n")
+    add_export(paths, "c2", "2024-01-02_b.txt", "10:00:00\t  b : two\n")
+    monkeypatch.setattr("ingest.land.BATCH_BYTES", 1)
+
+    def disk_full(frame, target):
+        raise OSError(f"No space left on device: {target.name}")
+
+    monkeypatch.setattr("ingest.land.write_parquet_atomic", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        ingest(paths)
+    assert not paths.files_manifest.exists()
