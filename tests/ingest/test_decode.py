@@ -36,3 +36,15 @@ def test_decodes_every_supported_encoding_to_the_same_text(data, encoding):
 def test_refuses_what_is_not_text_with_a_reason(data, reason):
     with pytest.raises(UnreadableFile, match=reason):
         decode_bytes(data)
+
+
+def test_a_batch_is_decoded_file_by_file_when_one_is_not_utf8():
+    from ingest.decode import decode_many
+
+    batch = [TEXT.encode("utf-8"), TEXT.encode("gb18030"), b"", "naïve\n".encode("utf-8"), b"\xff\xfe\x00"]
+    out = decode_many(batch)
+    assert [d.encoding if not isinstance(d, UnreadableFile) else "unreadable" for d in out] == [
+        "utf-8", "gb18030", "unreadable", "utf-8", "unreadable",
+    ]
+    assert out[1].text == TEXT and out[3].text == "naïve\n"
+    assert out[0].data is batch[0]  # valid UTF-8 is handed on as it is, without a copy
