@@ -39,6 +39,7 @@ from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv
 BATCH_BYTES = 16_000_000  # export bytes parsed in one Polars pass; bounds memory
 READERS = 2  # threads reading and hashing files ahead of the parser (both release the GIL)
 READ_AHEAD = 64  # files read ahead at most
+READ_AHEAD_BYTES = 32_000_000  # and bytes
 EXPORT_SUFFIXES = {".txt"}
 
 MANIFEST_SCHEMA = {
@@ -319,14 +320,22 @@ def _per_file(rows: dict[int, dict], members: list[int], key: str) -> pl.Expr:
 
 
 def _read_ahead(pool: ThreadPoolExecutor, files: list[Path]) -> Iterator[tuple[Path, bytes, str]]:
-    """(path, bytes, sha256) of each file in order, read and hashed by the pool at most READ_AHEAD files ahead."""
-    queue: deque[Future] = deque()
+    """(path, bytes, sha256) of each file in order, read and hashed by the pool ahead of the caller.
+
+    At most READ_AHEAD files or READ_AHEAD_BYTES (by their size on disk) are in flight.
+    """
+    queue: deque[tuple[Future, int]] = deque()
+    in_flight = 0
     for path in files:
-        queue.append(pool.submit(_read_and_hash, path))
-        if len(queue) >= READ_AHEAD:
-            yield queue.popleft().result()
+        size = path.stat().st_size
+        queue.append((pool.submit(_read_and_hash, path), size))
+        in_flight += size
+        while queue and (len(queue) >= READ_AHEAD or in_flight >= READ_AHEAD_BYTES):
+            done, size = queue.popleft()
+            in_flight -= size
+            yield done.result()
     while queue:
-        yield queue.popleft().result()
+        yield queue.popleft()[0].result()
 
 
 def _read_and_hash(path: Path) -> tuple[Path, bytes, str]:
