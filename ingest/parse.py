@@ -20,7 +20,7 @@ import polars as pl
 from ingest.layouts import COLLECTED_REACTIONS, LAYOUTS, REACTION, REPLY, Layout
 
 # Bump when parsing changes what lands: files landed by an older parser are re-read.
-PARSER_VERSION = 2
+PARSER_VERSION = 3  # 3: per-file columns of the lake written as categorical (dictionary) strings
 
 DETECT_LINES = 200  # first lines of a file that decide its layout
 ROLLOVER_SECONDS = 12 * 3600  # a clock going back by more than this is the next day

@@ -6,6 +6,7 @@ from helpers import add_export, copy_fixture
 
 from ingest import ingest
 from ingest.land import read_manifest
+from ingest.parse import PARSER_VERSION
 from ingest.session_meta import date_from_path, title_from_path
 
 
@@ -167,3 +168,17 @@ def test_a_failed_data_file_write_stops_ingest_before_the_manifest(paths, monkey
     with pytest.raises(OSError, match="No space left"):
         ingest(paths)
     assert not paths.files_manifest.exists()
+
+
+def test_a_new_parser_version_relands_every_file_and_leaves_one_format(paths, monkeypatch):
+    add_export(paths, "c1", "2024-01-01_a.txt", "10:00:00\t  a : one\n")
+    add_export(paths, "c2", "2024-01-02_b.txt", "10:00:00\t  b : two\n")
+    monkeypatch.setattr("ingest.land.PARSER_VERSION", 1)
+    ingest(paths)
+    old_files = set(paths.lake_messages.rglob("*.parquet"))
+    monkeypatch.undo()
+    report = ingest(paths)
+    assert [r["status"] for r in report.landed] == ["landed", "landed"] and report.n_unchanged == 0
+    assert set(read_manifest(paths)["parser_version"].to_list()) == {PARSER_VERSION}
+    assert not old_files & set(paths.lake_messages.rglob("*.parquet"))  # the old batch files are gone
+    assert _messages(paths).sort("source_file")["body"].to_list() == ["one", "two"]
