@@ -8,7 +8,8 @@ one regular expression for its header lines, with named groups: `time`
 alternatives of one pattern can each name their parts; the parser merges
 them. Alternatives are tried left to right, so "to Everyone" wins over a
 sender name that contains " to ". Patterns use the Rust regex dialect that
-Polars runs. Body rules (replies, reactions) are shared by all layouts and
+Polars runs; digits are written `[0-9]`, because `\d` there also matches
+other scripts' digits and the parser reads times and dates as ASCII. Body rules (replies, reactions) are shared by all layouts and
 live here too. Detection picks, per file, the layout whose header matches
 most of the file's first lines; ties go to the earlier layout in `LAYOUTS`.
 """
@@ -22,7 +23,7 @@ _FROM = r"(?:From|От)"
 _TO = r"(?:to|кому)"
 _EVERYONE = r"(?:Everyone|everyone|Все|всем|Всем)"
 _PRIVATE = r"\((?i:direct message|privately|private|личное сообщение)\)"
-_TIME = r"(?P<time>\d{1,2}:\d{2}:\d{2})"
+_TIME = r"(?P<time>[0-9]{1,2}:[0-9]{2}:[0-9]{2})"
 
 
 def _zoom_header(date_prefix: str) -> str:
@@ -49,7 +50,7 @@ class Layout:
 ZOOM_2025 = Layout(
     name="zoom_2025",
     description="YYYY-MM-DD HH:MM:SS From X to Everyone:, then tab-indented lines (Zoom 2025+)",
-    header=_zoom_header(r"(?P<date>\d{4}-\d{2}-\d{2}) "),
+    header=_zoom_header(r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}) "),
     continuation_prefix="\t",
     collected_reactions=True,
     example="2026-03-16 17:11:42 From Adam Zable to Everyone:\n\tHow do we begin?\n\t\n",
@@ -79,7 +80,7 @@ ZOOM_LEGACY = Layout(
 PLAIN = Layout(
     name="plain",
     description="HH:MM:SS<TAB><spaces>sender : text  (no 'From'; e.g. Chinese lecture exports)",
-    header=r"^(?P<time>\d{1,2}:\d{2}:\d{2})\t[ ]*(?P<sender>[^\t]+?) : ?(?P<text>.*)$",
+    header=r"^(?P<time>[0-9]{1,2}:[0-9]{2}:[0-9]{2})\t[ ]*(?P<sender>[^\t]+?) : ?(?P<text>.*)$",
     example="10:05:42\t  46149090 : 1",
 )
 
@@ -87,8 +88,8 @@ ZOOM_CLOUD = Layout(
     name="zoom_cloud",
     description="HH:MM:SS<TAB>Name:<TAB>text  (Zoom cloud recording; times are offsets from its start)",
     header=(
-        r"^(?P<time>\d{1,2}:\d{2}:\d{2})\t(?P<sender>[^\t]+?):\t(?P<text>.*)$"
-        r"|^(?P<time2>\d{1,2}:\d{2}:\d{2}) (?:\[(?P<role2>[^\]]+)\] )?(?P<sender2>[^:\t\[]+?): (?P<text2>.*)$"
+        r"^(?P<time>[0-9]{1,2}:[0-9]{2}:[0-9]{2})\t(?P<sender>[^\t]+?):\t(?P<text>.*)$"
+        r"|^(?P<time2>[0-9]{1,2}:[0-9]{2}:[0-9]{2}) (?:\[(?P<role2>[^\]]+)\] )?(?P<sender2>[^:\t\[]+?): (?P<text2>.*)$"
     ),
     time_kind="offset",
     example="00:58:04\tAlex:\tDepends on your teaching style, I guess.",
@@ -98,8 +99,8 @@ BIGBLUEBUTTON = Layout(
     name="bigbluebutton",
     description="[HH:MM] Name: text or [HH:MM] [Name : ROLE]: text  (BigBlueButton public chat)",
     header=(
-        r"^\[(?P<time>\d{1,2}:\d{2})\] \[(?P<sender>.+?) : (?P<role>[A-Z_]+)\]: (?P<text>.*)$"
-        r"|^\[(?P<time2>\d{1,2}:\d{2})\] (?P<sender2>[^\[\]]+?) ?: (?P<text2>.*)$"
+        r"^\[(?P<time>[0-9]{1,2}:[0-9]{2})\] \[(?P<sender>.+?) : (?P<role>[A-Z_]+)\]: (?P<text>.*)$"
+        r"|^\[(?P<time2>[0-9]{1,2}:[0-9]{2})\] (?P<sender2>[^\[\]]+?) ?: (?P<text2>.*)$"
     ),
     system=r"^ ?system: (?P<text>.*)$",
     example="[10:01] [Ana Lima : MODERATOR]: Welcome!",

@@ -77,3 +77,9 @@ def test_files_in_one_batch_are_kept_apart():
 def test_undated_file_parses_but_has_no_timestamps():
     batch = _parse("10:00:00\t  a : x\n", day=None)
     assert batch.stats.row(0, named=True)["n_undated"] == 1
+
+
+def test_a_time_in_other_digits_is_text_not_a_header():
+    # fullwidth digits look like a time to a Unicode \d; exports write ASCII, so this is a continuation line
+    batch = _parse("10:00:00\t  a : first\n１０:００:０５\t  b : second\n")
+    assert batch.messages.select("sender_name", "body").rows() == [("a", "first\n１０:００:０５\t  b : second")]
