@@ -41,6 +41,8 @@ READERS = 2  # threads reading and hashing files ahead of the parser (both relea
 READ_AHEAD = 64  # files read ahead at most
 READ_AHEAD_BYTES = 32_000_000  # and bytes
 EXPORT_SUFFIXES = {".txt"}
+# lake column -> manifest field, repeated on every row of a data file (categorical: a code per row)
+PER_FILE_COLUMNS = {"source_file": "source_file", "file_sha256": "sha256", "session_id": "session_id"}
 
 MANIFEST_SCHEMA = {
     "source_file": pl.String,
@@ -301,8 +303,7 @@ def _land_batch(
                 part = part.filter(pl.col("file_idx").is_in(pl.Series(members, dtype=pl.UInt32).implode()))
             codes = pl.col("file_idx") - members[0]
             part = part.with_columns(
-                _per_file(by_idx, members, key).gather(codes).alias(name)
-                for key, name in (("source_file", "source_file"), ("sha256", "file_sha256"), ("session_id", "session_id"))
+                _per_file(by_idx, members, key).gather(codes).alias(name) for name, key in PER_FILE_COLUMNS.items()
             ).drop("file_idx")
             target = paths.lake / kind / f"course_id={course}" / f"{batch_name}.parquet"
             writes.append(writer.submit(write_parquet_atomic, part, target))

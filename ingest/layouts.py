@@ -8,10 +8,11 @@ one regular expression for its header lines, with named groups: `time`
 alternatives of one pattern can each name their parts; the parser merges
 them. Alternatives are tried left to right, so "to Everyone" wins over a
 sender name that contains " to ". Patterns use the Rust regex dialect that
-Polars runs; digits are written `[0-9]`, because `\d` there also matches
-other scripts' digits and the parser reads times and dates as ASCII. Body rules (replies, reactions) are shared by all layouts and
-live here too. Detection picks, per file, the layout whose header matches
-most of the file's first lines; ties go to the earlier layout in `LAYOUTS`.
+Polars runs; digits are written `[0-9]`, because `\\d` there also matches
+other scripts' digits and the parser reads times and dates as ASCII. Body
+rules (replies, reactions) are shared by all layouts and live here too.
+Detection picks, per file, the layout whose header matches most of the
+file's first lines; ties go to the earlier layout in `LAYOUTS`.
 """
 
 from __future__ import annotations

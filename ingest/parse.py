@@ -419,7 +419,8 @@ def _seconds_of_day(time_text: pl.Expr) -> pl.Expr:
         return digit(i) * 10 + digit(i + 1)
 
     has_seconds = size > 5
-    hours = pl.when(size - pl.when(has_seconds).then(6).otherwise(3) == 2).then(two(0)).otherwise(digit(0))
+    hour_digits = size - pl.when(has_seconds).then(len(":MM:SS")).otherwise(len(":MM"))
+    hours = pl.when(hour_digits == 2).then(two(0)).otherwise(digit(0))
     return hours * 3600 + pl.when(has_seconds).then(two(-5) * 60 + two(-2)).otherwise(two(-2) * 60)
 
 

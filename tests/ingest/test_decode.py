@@ -41,7 +41,7 @@ def test_refuses_what_is_not_text_with_a_reason(data, reason):
 def test_a_batch_is_decoded_file_by_file_when_one_is_not_utf8():
     from ingest.decode import decode_many
 
-    batch = [TEXT.encode("utf-8"), TEXT.encode("gb18030"), b"", "naïve\n".encode("utf-8"), b"\xff\xfe\x00"]
+    batch = [TEXT.encode("utf-8"), TEXT.encode("gb18030"), b"", "naïve\n".encode(), b"\xff\xfe\x00"]
     out = decode_many(batch)
     assert [d.encoding if not isinstance(d, UnreadableFile) else "unreadable" for d in out] == [
         "utf-8", "gb18030", "unreadable", "utf-8", "unreadable",
