@@ -21,6 +21,10 @@ from pathlib import Path
 from classchat import __version__
 from classchat.config import Paths
 
+# "The latest run" everywhere (the pipeline, the report, queries, exports): the one that ended last;
+# ties go to the later start, then to the run id.
+LATEST_FIRST = "ended_at desc nulls last, started_at desc nulls last, run_id desc"
+
 PACKAGES = {"dbt": "dbt-core", "duckdb": "duckdb", "polars": "polars", "great_expectations": "great_expectations"}
 
 RUNS_DDL = """
@@ -159,7 +163,7 @@ def last_good_fingerprint(warehouse: Path) -> str | None:
     try:
         rows = con.execute(
             "select build_fingerprint, outcome from runs where build_fingerprint is not null "
-            "order by ended_at desc, run_id desc limit 1"
+            f"order by {LATEST_FIRST} limit 1"
         ).fetchall()
     except duckdb.Error:  # no runs table, or one from before fingerprints
         return None

@@ -21,6 +21,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from classchat.provenance import LATEST_FIRST
+
 # Applied when the database is opened, before any SQL runs. `lock_configuration`
 # keeps a query from loosening anything afterwards (e.g. `SET allowed_directories`).
 LOCKED_DOWN_CONFIG: dict[str, Any] = {
@@ -105,17 +107,34 @@ def stamp(warehouse: Path | str) -> tuple[int, int, int]:
 
 
 def latest_run(warehouse: Path | str) -> dict[str, Any] | None:
-    """The newest row of the warehouse's `runs` table (None if there is no warehouse or no such table)."""
+    """The latest run recorded in the warehouse (see `read_latest_run`); None if there is no warehouse."""
     path = Path(warehouse)
     if not path.is_file():
         return None
+    con = connect(path)
     try:
-        frame = query(
-            path,
-            "select run_id, command, started_at, ended_at, outcome, classchat_version, dbt_version, "
-            "duckdb_version, polars_version, great_expectations_version, n_input_files, inputs_sha256 "
-            "from runs order by ended_at desc, run_id limit 1",
-        )
-    except duckdb.CatalogException:
+        return read_latest_run(con)
+    finally:
+        con.close()
+
+
+def read_latest_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The latest row of the `runs` table (classchat/provenance.py) on an open connection.
+
+    Every column but `input_files` (a (file, sha256) pair per input: too long to
+    show), plus the `<package>_version` columns gathered as one `versions`
+    dict. None when there is no `runs` table (an older warehouse) or no row.
+    """
+    try:
+        columns = [d[0] for d in con.execute("select * from runs limit 0").description if d[0] != "input_files"]
+        select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        row = con.execute(f"select {select} from runs order by {LATEST_FIRST} limit 1").fetchone()
+    except duckdb.Error:
         return None
-    return frame.to_dict("records")[0] if len(frame) else None
+    if row is None:
+        return None
+    run = dict(zip(columns, row, strict=True))
+    run["versions"] = {
+        c.removesuffix("_version"): v for c, v in run.items() if c.endswith("_version") and v is not None
+    }
+    return run

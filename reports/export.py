@@ -127,16 +127,10 @@ TABLE_EXISTS_SQL = """
 select count(*) from information_schema.tables
 where table_schema = 'main' and table_name = ?
 """
-TABLE_COLUMNS_SQL = """
-select column_name from information_schema.columns
-where table_schema = 'main' and table_name = ?
-"""
 QUALITY_SQL = """
 select max(checked_at) as checked_at, count(*) as n, count(*) filter (where success) as n_passed
 from quality_results
 """
-# A `runs` table is optional; its latest row is found by the first of these columns it has.
-RUN_ORDER_COLUMNS = ("ended_at", "finished_at", "started_at", "created_at")
 
 # --- the public API -------------------------------------------------------------
 
@@ -168,7 +162,7 @@ def export_html(
     else:
         session_row = _find_session(data, course, session)
         title, body = _session_page(data, session_row)
-    footer = _footer(warehouse, privacy, run if run is not None else _latest_run(warehouse), data)
+    footer = _footer(warehouse, privacy, run if run is not None else db.latest_run(warehouse), data)
     return _document(title, body, footer)
 
 
@@ -253,30 +247,6 @@ def _find_session(data: _Data, course: str, session: str) -> pd.Series:
     if not match:
         raise ValueError(f"no session {session!r} in course {course!r}; sessions: {', '.join(ids) or 'none'}")
     return sessions.loc[sessions["session_id"] == match[0]].iloc[0]
-
-
-def _latest_run(warehouse: Path) -> dict | None:
-    """The newest row of the warehouse's `runs` table (classchat/provenance.py), if it has one.
-
-    Versions stored as `<package>_version` columns come back as one `versions` dict,
-    like the `run` argument of `export_html`.
-    """
-    if not _has_table(warehouse, "runs"):
-        return None
-    columns = [c for c in db.query(warehouse, TABLE_COLUMNS_SQL, ["runs"])["column_name"]
-               if c != "input_files"]  # a list of (file, sha256): too long for a footer
-    order = next((c for c in RUN_ORDER_COLUMNS if c in columns), None)
-    # Identifiers come from the table's own catalogue or our constants, never from user input.
-    select = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-    sql = f"select {select} from runs" + (f' order by "{order}" desc nulls last limit 1' if order else "")
-    rows = db.query(warehouse, sql)
-    if rows.empty:
-        return None
-    row = {k: (None if missing(v) else v) for k, v in rows.iloc[0 if order else -1].to_dict().items()}
-    found = {k.removesuffix("_version"): row.pop(k) for k in list(row) if k.endswith("_version")}
-    if found and "versions" not in row:
-        row["versions"] = {k: v for k, v in found.items() if v is not None}
-    return row
 
 
 def _quality(data: _Data) -> pd.Series | None:

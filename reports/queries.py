@@ -65,12 +65,6 @@ from reports.privacy import Privacy
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 TYPES = ("varchar", "integer", "double", "date", "boolean")
 FORMATS = ("table", "csv", "json", "parquet")
-RUNS_SQL = """
-select run_id, started_at, ended_at, outcome
-from runs
-order by started_at desc nulls last, run_id desc
-limit 1
-"""
 
 _TRUE = {"true", "t", "yes", "y", "1", "on"}
 _FALSE = {"false", "f", "no", "n", "0", "off"}
@@ -375,21 +369,18 @@ class RunInfo:
         }
 
 
-def _latest_run(con: duckdb.DuckDBPyConnection) -> RunInfo | None:
-    try:
-        row = con.execute(RUNS_SQL).fetchone()
-    except duckdb.Error:  # an older warehouse without a runs table (or another shape)
+def _run_info(con: duckdb.DuckDBPyConnection) -> RunInfo | None:
+    run = db.read_latest_run(con)
+    if run is None:
         return None
-    if row is None:
-        return None
-    return RunInfo(str(row[0]), row[1], row[2], row[3])
+    return RunInfo(str(run["run_id"]), run.get("started_at"), run.get("ended_at"), run.get("outcome"))
 
 
 def latest_run(warehouse: Path | str) -> RunInfo | None:
     """The latest run recorded in the warehouse, or None (no `runs` table, or empty)."""
     con = db.connect(warehouse)
     try:
-        return _latest_run(con)
+        return _run_info(con)
     finally:
         con.close()
 
@@ -407,7 +398,7 @@ def _execute(
         result = con.execute(sql, dict(params)) if params else con.execute(sql)
         description = result.description or []
         frame = result.df()
-        run = _latest_run(con)
+        run = _run_info(con)
     finally:
         con.close()
     for column, type_code, *_ in description:

@@ -457,13 +457,6 @@ def hbar(
 
 # --- provenance and docs ---------------------------------------------------------------
 
-RUN_SQL = """
-select *
-from runs
-order by ended_at desc nulls last, started_at desc nulls last
-limit 1
-"""
-
 RUNS_SQL = """
 select *
 from runs
@@ -472,14 +465,15 @@ limit 20
 """
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _latest_run(warehouse: str, stamp: tuple[int, int, int]) -> dict[str, Any] | None:
+    return db.latest_run(warehouse)
+
+
 def latest_run() -> dict[str, Any] | None:
     """The latest run recorded in the warehouse (the one its figures come from), or None."""
-    if not has("runs"):
-        return None
-    frame = q_raw(RUN_SQL)
-    if frame.empty:
-        return None
-    return frame.iloc[0].to_dict()
+    c = ctx()
+    return _latest_run(str(c.warehouse), c.stamp)
 
 
 def docs_paths() -> dict[str, Path]:

@@ -25,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from reports import db  # noqa: E402
 from reports.export import export_html, write_export  # noqa: E402
 from reports.privacy import Privacy  # noqa: E402
 
@@ -282,6 +283,9 @@ def test_footer_reads_the_latest_run_from_the_runs_table(copy):
     assert "2024-06-03 11:02" in footer and "dbt 1.11.16" in footer
     given = export_html(copy, course="ml", privacy=NAMED, run={"run_id": "given00run00"})
     assert "given00run00" in given and "new1111run11" not in given
+    # `classchat export` hands in the run it read itself: the footer names the same run and versions
+    handed = export_html(copy, course="ml", privacy=NAMED, run=db.latest_run(copy)).split("<footer", 1)[1]
+    assert "new1111run11" in handed and "dbt 1.11.16" in handed
 
 
 def test_write_export_writes_the_document_atomically(warehouse, tmp_path):
