@@ -137,3 +137,8 @@ class Privacy:
             elif col in TEXT_COLUMNS:
                 out[col] = out[col].map(self.text)
         return out
+
+
+def protect(frame: pd.DataFrame, privacy: Privacy | None) -> pd.DataFrame:
+    """`frame` as the privacy setting shows people (names, ids, @mentions, names in text); as it is without one."""
+    return frame if privacy is None else privacy.apply(frame)

@@ -60,7 +60,7 @@ import duckdb
 import pandas as pd
 
 from reports import db
-from reports.privacy import Privacy
+from reports.privacy import Privacy, protect
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 TYPES = ("varchar", "integer", "double", "date", "boolean")
@@ -409,13 +409,6 @@ def _execute(
                 dtype=object,
             )
     return frame, run
-
-
-def protect(frame: pd.DataFrame, privacy: Privacy | None) -> pd.DataFrame:
-    """`frame` as the privacy setting says (names, @mentions, user ids); unchanged when None or named."""
-    if privacy is None or privacy.named:
-        return frame
-    return privacy.apply(frame)
 
 
 def run_query(

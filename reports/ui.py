@@ -47,7 +47,7 @@ import streamlit as st
 from classchat.config import Paths, get_paths
 from reports import db
 from reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
-from reports.privacy import Privacy, privacy_mode
+from reports.privacy import Privacy, privacy_mode, protect
 
 _CTX_KEY = "_classchat_ctx"
 _FILTER_PREFIX = "filter:"
@@ -128,13 +128,6 @@ def name(value: object) -> object:
     """One person's name as the privacy setting shows it (for labels and selectboxes)."""
     p = ctx().privacy
     return value if p is None else p.name(value)
-
-
-def protect(frame: pd.DataFrame, privacy: Privacy | None) -> pd.DataFrame:
-    """`frame` as the privacy setting says (reports.privacy decides: names, ids, mentions, names in text)."""
-    if privacy is None or privacy.named:
-        return frame
-    return privacy.apply(frame)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
