@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from classchat.files import atomic_path
 from expectations.suites import CRITICAL, SUITES, MartSuite
 
 DATASOURCE_NAME = "classchat_marts"
@@ -571,22 +572,9 @@ def _clip(text: str) -> str:
 
 
 def _write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to a temp file beside `path`, then os.replace it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, default=str, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write JSON to `path`, replacing it in one rename (classchat.files)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 class _quiet_gx:

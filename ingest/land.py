@@ -17,7 +17,6 @@ removed after the commit (a batch file lives while any of its exports is current
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import uuid
 from collections import deque
@@ -30,6 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from classchat.config import Paths
+from classchat.files import atomic_path
 from ingest.decode import UnreadableFile, decode_many
 from ingest.layouts import get_layout
 from ingest.parse import PARSER_VERSION, FileText, parse_batch
@@ -205,13 +205,9 @@ def read_manifest(paths: Paths) -> pl.DataFrame:
 
 
 def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> None:
-    """Write to a temporary file beside `target`, flush it to disk, then rename over `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+    """Write `frame` as the lake writes Parquet, replacing `target` in one rename (classchat.files)."""
+    with atomic_path(target) as tmp:
+        frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
 
 
 def _new_row(rel: str, sha: str, size: int, meta: SessionMeta, now: datetime) -> dict:

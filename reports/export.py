@@ -1,8 +1,8 @@
 """The static HTML export: one self-contained file about a course or a session that staff can email.
 
 This module owns `classchat export` (DESIGN.md, "Command line"): `export_html()`
-renders the document and `write_export()` writes it atomically (temp file in the
-target folder, then `os.replace`). The file needs nothing but itself to open from
+renders the document and `write_export()` writes it atomically
+(`classchat.files.atomic_path`). The file needs nothing but itself to open from
 an email attachment or a USB stick:
 
 - no network at all: no scripts, no external style sheets, fonts or images; a
@@ -30,8 +30,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from classchat.files import atomic_path
 from reports import db
 from reports.fmt import (
     fmt_date,
@@ -182,20 +181,8 @@ def write_export(
     """
     document = export_html(warehouse, course=course, session=session, privacy=privacy, run=run)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(document)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # an ordinary file, not mkstemp's owner-only one
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out) as tmp:
+        tmp.write_text(document, encoding="utf-8", newline="\n")
     return out
 
 
