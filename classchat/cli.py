@@ -89,8 +89,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)")
     p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table", help="output format")
     p.add_argument("--out", help="write the result to this file (required for parquet)")
+    from reports.db import LIMITS
+
+    p.add_argument(
+        "--timeout", type=_seconds, default=LIMITS.timeout_s, metavar="S",
+        help=f"stop the query after S seconds (default {LIMITS.timeout_s:g}; 0 = no limit)",
+    )
+    p.add_argument(
+        "--memory-limit", default=LIMITS.memory_limit, metavar="SIZE",
+        help=f"memory the query may use, e.g. 500MB, 4GB (default {LIMITS.memory_limit}; nothing spills to disk)",
+    )
+    p.add_argument(
+        "--max-rows", type=_rows, default=LIMITS.max_rows, metavar="N",
+        help=f"keep at most N rows; a longer result is cut and stderr says so (default {LIMITS.max_rows:,}; 0 = all)",
+    )
     sub.add_parser("docs", parents=[common], help="build dbt's docs and the checks' Data Docs into the data dir")
     return parser
+
+
+def _seconds(text: str) -> float | None:
+    """`--timeout`: seconds above 0, or 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds above 0, or 0 for no limit")
+    return value or None
+
+
+def _rows(text: str) -> int | None:
+    """`--max-rows`: a whole number of rows, or 0 for no cap."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of rows") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of rows, or 0 for no cap")
+    return value or None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,7 +209,7 @@ def export_report(paths: Paths, course: str, session: str | None, out: str | Non
 
 def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
     """`classchat query`: list, run a named query, or run ad-hoc SQL, all read-only and locked down."""
-    from reports import queries
+    from reports import db, queries
     from reports.privacy import Privacy
 
     if args.list:
@@ -187,16 +223,23 @@ def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
         if not sep or not key:
             raise ValueError(f"--param {item!r}: write it as name=value")
         raw[key.strip()] = value
+    limits = db.Limits(
+        timeout_s=args.timeout, memory_limit=args.memory_limit, max_rows=args.max_rows,
+        threads=db.LIMITS.threads,
+    )  # a bad --memory-limit is a ValueError: one line
     privacy = Privacy.for_warehouse(paths.data_dir, paths.warehouse)
     try:
         if args.sql:
-            frame = queries.run_sql(paths.warehouse, args.sql, privacy=privacy)
+            frame = queries.run_sql(paths.warehouse, args.sql, privacy=privacy, limits=limits)
         else:
-            frame = queries.run_query(paths.warehouse, args.name, raw, privacy=privacy)
+            frame = queries.run_query(paths.warehouse, args.name, raw, privacy=privacy, limits=limits)
+    except db.LimitExceeded as exc:
+        raise StageError(str(exc)) from None
     except Exception as exc:  # DuckDB errors: one line, no traceback
         if isinstance(exc, ValueError | StageError):
             raise
         raise StageError(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    cut = queries.cut_note(frame)
     target = Path(args.out) if args.out else None
     if args.format == "parquet" and target is None:
         raise ValueError("--format parquet needs --out FILE")
@@ -205,6 +248,8 @@ def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
     else:
         queries.write_result(frame, args.format, target)
         _out(f"query: {len(frame)} rows -> {target}")
+    if cut:  # after the rows, so it is the last line a reader sees; the exit status stays 0
+        _err(f"classchat query: {cut}")
     return 0
 
 

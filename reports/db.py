@@ -10,25 +10,90 @@ DataFrame and closes the connection. No connection outlives a call, so a
 for longer than one query (DESIGN.md, "The report opens the warehouse
 read-only and lets no query read or write files outside it"; STACK.md, DuckDB
 locking). `stamp()` gives a cheap fingerprint of the file for cache keys.
+
+The sandbox: `enable_external_access` off leaves DuckDB one allowed
+directory, its temp directory (by default `warehouse.duckdb.tmp` beside the
+file, inside the data directory). Whoever can put a symlink there (`-> /`)
+could then read or write any file through it, so every connection is opened
+with `temp_directory` empty: spilling to disk is off and no directory at all
+is allowed. A query that needs more memory than the limit stops instead of
+spilling.
+
+Limits (`Limits`, defaults in `LIMITS`, the one place they are set): every
+connection gets DuckDB's `memory_limit` and `threads` before the
+configuration is locked; `run_limited()` runs one statement under a time
+limit (a timer thread calls `con.interrupt()`) and keeps at most `max_rows`
+rows, reading the result in chunks so a huge result is never materialised.
+A limit that is hit raises `LimitExceeded` with a one-line message naming the
+`classchat query` flag that raises it. The report's own page queries run
+under the same time and memory limits without a row cap.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from classchat.provenance import LATEST_FIRST
 
+if TYPE_CHECKING:  # pandas is imported by DuckDB when a result is fetched; not needed to import this module
+    import pandas as pd
+
 # Applied when the database is opened, before any SQL runs. `lock_configuration`
 # keeps a query from loosening anything afterwards (e.g. `SET allowed_directories`).
+# `temp_directory` empty: no spilling, so DuckDB allows no directory at all (see above).
 LOCKED_DOWN_CONFIG: dict[str, Any] = {
     "enable_external_access": False,
+    "temp_directory": "",
     "lock_configuration": True,
 }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query may use. None (or 0 from the command line) means no limit of that kind."""
+
+    timeout_s: float | None = 30.0  # wall-clock seconds, running and fetching
+    memory_limit: str = "2GB"  # DuckDB's memory_limit; nothing spills to disk
+    max_rows: int | None = 100_000  # rows kept; a longer result is cut and marked as cut
+    threads: int = min(4, os.cpu_count() or 1)
+
+    def __post_init__(self) -> None:
+        if self.timeout_s is not None and not self.timeout_s > 0:
+            raise ValueError(f"time limit {self.timeout_s!r}: give a number of seconds above 0")
+        if self.max_rows is not None and (isinstance(self.max_rows, bool) or self.max_rows < 1):
+            raise ValueError(f"row cap {self.max_rows!r}: give a whole number of rows above 0")
+        if not _MEMORY.fullmatch(str(self.memory_limit)):
+            raise ValueError(
+                f"memory limit {self.memory_limit!r}: give a size such as 500MB, 2GB or 1.5GiB"
+            )
+        if self.threads < 1:
+            raise ValueError(f"threads {self.threads!r}: give at least 1")
+
+
+_MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+# THE defaults (README's command table and docs/contract.md name them; `classchat query
+# --timeout/--memory-limit/--max-rows` override them for one command).
+LIMITS = Limits()
+
+# Chunks of this many DuckDB vectors (2048 rows each) are read while a row cap applies.
+_CHUNK_VECTORS = 32
+
+
+class LimitExceeded(RuntimeError):
+    """A query hit its time or memory limit (`kind` is "timeout" or "memory"); the message is one line."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -50,13 +115,27 @@ class WarehouseBusy(RuntimeError):
         self.warehouse = warehouse
 
 
-def connect(warehouse: Path | str) -> duckdb.DuckDBPyConnection:
+def connect_config(limits: Limits = LIMITS) -> dict[str, Any]:
+    """The configuration every connection is opened with: locked down, with `limits`' memory and threads.
+
+    DuckDB refuses a second connection to a file already open in the process
+    with a different configuration, so everything in one process should use
+    the same `limits` (the report always uses `LIMITS`).
+    """
+    config = {k: v for k, v in LOCKED_DOWN_CONFIG.items() if k != "lock_configuration"}
+    config["memory_limit"] = limits.memory_limit.strip()
+    config["threads"] = int(limits.threads)
+    config["lock_configuration"] = True  # last: everything above is set, nothing after
+    return config
+
+
+def connect(warehouse: Path | str, limits: Limits = LIMITS) -> duckdb.DuckDBPyConnection:
     """Open `warehouse` read-only and locked down. The caller must close it; prefer `query()`."""
     path = Path(warehouse)
     if not path.is_file():
         raise WarehouseMissing(path)
     try:
-        return duckdb.connect(str(path), read_only=True, config=dict(LOCKED_DOWN_CONFIG))
+        return duckdb.connect(str(path), read_only=True, config=connect_config(limits))
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseBusy(path, str(exc).splitlines()[0]) from exc
@@ -67,24 +146,98 @@ def query(
     warehouse: Path | str,
     sql: str,
     params: Sequence[Any] | Mapping[str, Any] | None = None,
+    limits: Limits = LIMITS,
 ) -> pd.DataFrame:
     """Run one SQL statement against the warehouse and return the whole result.
 
     `params` are bound by DuckDB (`?` placeholders with a list, `$name` with a
     dict); never format user values into `sql`. Raises `WarehouseMissing` if
-    the file does not exist, `WarehouseBusy` if a writer holds the lock, and
-    DuckDB's own errors (e.g. `duckdb.PermissionException` for any attempt to
-    touch files outside the warehouse) otherwise.
+    the file does not exist, `WarehouseBusy` if a writer holds the lock,
+    `LimitExceeded` past the time or memory limit (no row cap here: the whole
+    result is returned), and DuckDB's own errors (e.g.
+    `duckdb.PermissionException` for any attempt to touch files outside the
+    warehouse) otherwise.
     """
-    con = connect(warehouse)
+    con = connect(warehouse, limits)
     try:
-        if params is None:
-            return con.execute(sql).df()
-        if not isinstance(params, Mapping):
+        if params is not None and not isinstance(params, Mapping):
             params = list(params)
-        return con.execute(sql, params).df()
+        frame, _description, _cut = run_limited(con, sql, params, replace(limits, max_rows=None))
+        return frame
     finally:
         con.close()
+
+
+def _size(memory_limit: str) -> str:
+    return re.sub(r"\s+", "", memory_limit)
+
+
+def run_limited(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[Any] | Mapping[str, Any] | None = None,
+    limits: Limits = LIMITS,
+) -> tuple[pd.DataFrame, list, bool]:
+    """Run one statement on `con` under `limits`: (result, its description, whether it was cut).
+
+    The time limit covers running and fetching: a timer thread interrupts the
+    connection and the query fails with `LimitExceeded("timeout", ...)`.
+    Running out of the memory limit is `LimitExceeded("memory", ...)`. With a
+    row cap the result is read in chunks and at most `max_rows` rows are kept;
+    the third value says whether rows were left out. Run other statements on
+    `con` before this one: a result left unread keeps the connection busy.
+    """
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        try:
+            con.interrupt()
+        except duckdb.Error:  # closed meanwhile: nothing left to stop
+            pass
+
+    timer = threading.Timer(limits.timeout_s, stop) if limits.timeout_s else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        result = con.execute(sql, params) if params else con.execute(sql)
+        description = list(result.description or [])
+        if limits.max_rows is None:
+            return result.df(), description, False
+        chunks = []
+        n = 0
+        vectors = max(1, min(_CHUNK_VECTORS, limits.max_rows // 2048 + 1))
+        while n <= limits.max_rows:
+            chunk = result.fetch_df_chunk(vectors)
+            if chunk.empty:
+                if not chunks:
+                    chunks.append(chunk)  # keeps the columns of an empty result
+                break
+            chunks.append(chunk)
+            n += len(chunk)
+    except duckdb.InterruptException:
+        if fired.is_set():
+            raise LimitExceeded(
+                "timeout", f"query stopped after {limits.timeout_s:g} s (time limit, --timeout)"
+            ) from None
+        raise
+    except duckdb.OutOfMemoryException:
+        raise LimitExceeded(
+            "memory",
+            f"query stopped: it needs more than {_size(limits.memory_limit)} of memory "
+            "(memory limit, --memory-limit)",
+        ) from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+    import pandas as pd
+
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    cut = len(frame) > limits.max_rows
+    if cut:
+        frame = frame.iloc[: limits.max_rows].reset_index(drop=True)
+    return frame, description, cut
 
 
 def stamp(warehouse: Path | str) -> tuple[int, int, int]:

@@ -6,6 +6,13 @@ from the report's Queries page) into typed values that DuckDB binds, running a
 query or ad-hoc SQL through the read-only, locked-down connection of
 `reports.db`, applying the privacy setting to the result, naming the run the
 warehouse came from, and writing a result as a table, CSV, JSON or Parquet.
+Every query runs under limits (`reports.db.Limits`; defaults in
+`reports.db.LIMITS`): a time limit and a memory limit stop it with
+`db.LimitExceeded`, and a result longer than the row cap is cut to the cap
+and marked as cut (`attrs["classchat"]["cut"]`, `cut_note()`). CSV is
+written by one function, `csv_text()`, also used by the report's download
+buttons: a text cell starting with = + - @, tab or CR gets a leading ' so a
+spreadsheet shows it instead of running it (OWASP, CSV injection).
 It does not parse command lines; `classchat/cli.py` and `reports/app.py` call it.
 
 A query file is plain SQL that starts with a header of `--` comment lines:
@@ -376,9 +383,9 @@ def _run_info(con: duckdb.DuckDBPyConnection) -> RunInfo | None:
     return RunInfo(str(run["run_id"]), run.get("started_at"), run.get("ended_at"), run.get("outcome"))
 
 
-def latest_run(warehouse: Path | str) -> RunInfo | None:
+def latest_run(warehouse: Path | str, limits: db.Limits = db.LIMITS) -> RunInfo | None:
     """The latest run recorded in the warehouse, or None (no `runs` table, or empty)."""
-    con = db.connect(warehouse)
+    con = db.connect(warehouse, limits)
     try:
         return _run_info(con)
     finally:
@@ -386,19 +393,19 @@ def latest_run(warehouse: Path | str) -> RunInfo | None:
 
 
 def _execute(
-    warehouse: Path | str, sql: str, params: Mapping[str, Any] | None
-) -> tuple[pd.DataFrame, RunInfo | None]:
+    warehouse: Path | str, sql: str, params: Mapping[str, Any] | None, limits: db.Limits
+) -> tuple[pd.DataFrame, RunInfo | None, bool]:
     """Run `sql` and read the run from one connection (so both see the same warehouse file).
 
     The connection is `reports.db.connect()`'s: read-only, external access off,
-    configuration locked; it is closed before returning.
+    no temp directory, configuration locked, `limits` applied (time, memory,
+    rows: `reports.db.run_limited`); it is closed before returning. The third
+    value says whether the result was cut at the row cap.
     """
-    con = db.connect(warehouse)
+    con = db.connect(warehouse, limits)
     try:
-        result = con.execute(sql, dict(params)) if params else con.execute(sql)
-        description = result.description or []
-        frame = result.df()
-        run = _run_info(con)
+        run = _run_info(con)  # first: a result cut at the row cap leaves the connection busy
+        frame, description, cut = db.run_limited(con, sql, dict(params) if params else None, limits)
     finally:
         con.close()
     for column, type_code, *_ in description:
@@ -408,7 +415,11 @@ def _execute(
                 index=frame.index,
                 dtype=object,
             )
-    return frame, run
+    return frame, run, cut
+
+
+def _limits_meta(limits: db.Limits, cut: bool) -> dict[str, Any]:
+    return {"max_rows": limits.max_rows, "cut": cut}
 
 
 def run_query(
@@ -417,15 +428,19 @@ def run_query(
     raw_params: Mapping[str, Any] | None = None,
     privacy: Privacy | None = None,
     directory: Path | None = None,
+    limits: db.Limits = db.LIMITS,
 ) -> pd.DataFrame:
     """Run the named query with its parameters bound; the result, privacy applied.
 
-    Raises `QueryError` (unknown query, bad parameters), `db.WarehouseMissing`,
-    `db.WarehouseBusy`, or DuckDB's errors.
+    Runs under `limits` (time, memory, row cap; defaults `reports.db.LIMITS`):
+    a result longer than the row cap is cut, and `attrs["classchat"]["cut"]`
+    says so (`cut_note()` words it). Raises `QueryError` (unknown query, bad
+    parameters), `db.WarehouseMissing`, `db.WarehouseBusy`,
+    `db.LimitExceeded` (time or memory limit), or DuckDB's errors.
     """
     query = get_query(name, directory)
     values = bind(query, raw_params)
-    frame, run = _execute(warehouse, query.sql, values)
+    frame, run, cut = _execute(warehouse, query.sql, values, limits)
     frame = protect(frame, privacy)
     frame.attrs["classchat"] = {
         "query": query.name,
@@ -433,19 +448,24 @@ def run_query(
         "params": {k: _jsonable(v) for k, v in values.items()},
         "run": run.as_dict() if run else None,
         "privacy": privacy.mode if privacy else None,
+        **_limits_meta(limits, cut),
     }
     return frame
 
 
-def run_sql(warehouse: Path | str, sql: str, privacy: Privacy | None = None) -> pd.DataFrame:
+def run_sql(
+    warehouse: Path | str, sql: str, privacy: Privacy | None = None, limits: db.Limits = db.LIMITS
+) -> pd.DataFrame:
     """Ad-hoc SQL through the same read-only, locked-down connection (no file access at all).
 
     `duckdb.PermissionException` for anything that reads or writes files
-    (`read_text`, `COPY ... TO`, `ATTACH`, `INSTALL`); DuckDB's errors for writes.
+    (`read_text`, `COPY ... TO`, `ATTACH`, `INSTALL`); DuckDB's errors for writes;
+    `db.LimitExceeded` past the time or memory limit; a result longer than the
+    row cap is cut and marked as cut, as in `run_query`.
     """
     if not sql or not sql.strip():
         raise QueryError("no SQL given")
-    frame, run = _execute(warehouse, sql, None)
+    frame, run, cut = _execute(warehouse, sql, None, limits)
     frame = protect(frame, privacy)
     frame.attrs["classchat"] = {
         "query": None,
@@ -453,8 +473,20 @@ def run_sql(warehouse: Path | str, sql: str, privacy: Privacy | None = None) -> 
         "params": {},
         "run": run.as_dict() if run else None,
         "privacy": privacy.mode if privacy else None,
+        **_limits_meta(limits, cut),
     }
     return frame
+
+
+def cut_note(frame: pd.DataFrame) -> str | None:
+    """One line when the result was cut at the row cap (None otherwise)."""
+    meta = frame.attrs.get("classchat") or {}
+    if not meta.get("cut"):
+        return None
+    return (
+        f"result cut at {meta['max_rows']:,} rows (row cap, --max-rows): more rows matched; "
+        "add a LIMIT or a filter, or raise --max-rows"
+    )
 
 
 def list_text(directory: Path | None = None) -> str:
@@ -475,7 +507,8 @@ def provenance(frame: pd.DataFrame) -> str:
         parts.append(f"run {run['run_id']} (started {run.get('started_at') or '?'}{outcome})")
     else:
         parts.append("run unknown (the warehouse has no runs table)")
-    parts.append(f"{len(frame)} row{'' if len(frame) == 1 else 's'}")
+    n = f"{len(frame)} row{'' if len(frame) == 1 else 's'}"
+    parts.append(n + (" (cut at the row cap)" if meta.get("cut") else ""))
     return "; ".join(parts)
 
 
@@ -590,17 +623,39 @@ def format_table(frame: pd.DataFrame, max_width: int = 60) -> str:
     out = [line(columns), "  ".join("-" * w for w in widths)]
     out.extend(line(r) for r in rows)
     n = len(frame)
-    out.append(f"({n} row{'' if n == 1 else 's'})")
+    cut = "; cut at the row cap, --max-rows" if (frame.attrs.get("classchat") or {}).get("cut") else ""
+    out.append(f"({n} row{'' if n == 1 else 's'}{cut})")
     return "\n".join(out) + "\n"
 
 
-def _csv_text(frame: pd.DataFrame) -> str:
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): = + - @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will not run: one starting with = + - @, tab or CR gets a leading '.
+
+    Only text is neutralised: numbers (a -3 from a numeric column) stay numbers.
+    """
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: exact floats, ISO dates, lists as JSON, and text neutralised (`neutralise`)."""
+    text = _text_cell(value, exact=True)
+    return neutralise(text) if isinstance(_jsonable(value), str) else text
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """`frame` as CSV text: the one CSV writer of classchat (`query --format csv`, the report's
+    Download CSV buttons). Column names are cells too, so they are neutralised as well."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([str(c) for c in frame.columns])
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow([_text_cell(v, exact=True) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue()
+
 
 
 def _json_text(frame: pd.DataFrame) -> str:
@@ -630,7 +685,7 @@ def render(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "table":
         return format_table(frame)
     if fmt == "csv":
-        return _csv_text(frame)
+        return csv_text(frame)
     if fmt == "json":
         return _json_text(frame)
     if fmt == "parquet":

@@ -31,8 +31,6 @@ through this module:
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +46,7 @@ from classchat.config import Paths, get_paths
 from reports import db
 from reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
 from reports.privacy import Privacy, privacy_mode, protect
+from reports.queries import csv_text
 
 _CTX_KEY = "_classchat_ctx"
 _FILTER_PREFIX = "filter:"
@@ -318,23 +317,12 @@ def _slug(text: str) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The frame as CSV, UTF-8 with a byte-order mark (spreadsheets then read Chinese correctly)."""
-    out = frame.copy()
-    for col in out.columns:  # lists (e.g. mentions) as JSON, not numpy reprs
-        if (
-            out[col].dtype == object
-            and out[col].map(lambda v: isinstance(v, (list, tuple)) or hasattr(v, "tolist")).any()
-        ):
-            out[col] = out[col].map(
-                lambda v: (
-                    json.dumps(list(v.tolist() if hasattr(v, "tolist") else v), ensure_ascii=False)
-                    if v is not None and not isinstance(v, str)
-                    else v
-                )
-            )
-    buf = io.StringIO()
-    out.to_csv(buf, index=False)
-    return buf.getvalue().encode("utf-8-sig")
+    """The frame as CSV, UTF-8 with a byte-order mark (spreadsheets then read Chinese correctly).
+
+    Written by `reports.queries.csv_text`, the one CSV writer (`classchat query --format csv` too):
+    lists as JSON, ISO dates, and text cells that a spreadsheet would run as a formula neutralised.
+    """
+    return csv_text(frame).encode("utf-8-sig")
 
 
 def download(frame: pd.DataFrame, name_: str, *, label: str = "Download CSV", key: str | None = None) -> None:
