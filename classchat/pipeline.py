@@ -17,6 +17,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -24,15 +25,30 @@ from pathlib import Path
 
 from classchat.config import DBT_PROJECT_DIR, WAREHOUSE_ENV, Paths, offline_environment
 from classchat.provenance import (
+    BuildPlan,
     RunRecord,
     build_fingerprint,
+    lake_state,
     landed_inputs,
-    last_good_fingerprint,
     log_run,
+    plan_build,
+    record_built_from,
     store_run,
 )
 
 Say = Callable[[str], None]
+
+# Fault injection for the crash tests (tests/test_faults.py): when this environment variable names a
+# point below, the process kills itself there with SIGKILL, as a power cut or `kill -9` would.
+# Points: after_ingest, after_build, after_check, before_swap, after_swap, build_node:<n>
+# (after dbt finished its n-th node).
+FAULT_ENV = "CLASSCHAT_FAULT_AT"
+
+
+def fault_point(name: str) -> None:
+    """Die here, abruptly, if the crash tests asked for it (see FAULT_ENV); otherwise nothing."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class StageError(Exception):
@@ -75,6 +91,25 @@ def ingest_stage(paths: Paths, *, layout: str | None = None, say: Say = print):
     return report
 
 
+def scratch_path(paths: Paths) -> Path:
+    """Where a run builds its copy of the warehouse before the swap."""
+    return paths.warehouse.with_name(paths.warehouse.name + ".building")
+
+
+def remove_dead_run_leftovers(paths: Paths) -> list[Path]:
+    """Delete what a killed run can leave behind: the scratch warehouse and half-written temporaries
+    (classchat.files.atomic_path) in the data directory, the lake and the quality folder.
+    Called under the data-directory lock, so no live run owns them. Returns what was removed."""
+    scratch = scratch_path(paths)
+    found = [p for p in (scratch, scratch.with_name(scratch.name + ".wal")) if p.exists()]
+    for folder in (paths.data_dir, paths.lake, paths.quality):
+        if folder.is_dir():
+            found += [p for p in folder.glob(".*.tmp") if p.is_file()]
+    for p in found:
+        p.unlink(missing_ok=True)
+    return found
+
+
 @contextlib.contextmanager
 def scratch_warehouse(paths: Paths) -> Iterator[Path]:
     """A private copy of the warehouse to write; it replaces the live one (one rename) on a clean exit.
@@ -82,13 +117,15 @@ def scratch_warehouse(paths: Paths) -> Iterator[Path]:
     The live warehouse is never opened for writing, so readers (the report) are
     never blocked and an interrupted stage leaves it exactly as it was.
     """
-    scratch = paths.warehouse.with_name(paths.warehouse.name + ".building")
+    scratch = scratch_path(paths)
     _remove_database(scratch)
     if paths.warehouse.exists():
         shutil.copyfile(paths.warehouse, scratch)
     try:
         yield scratch
+        fault_point("before_swap")
         os.replace(scratch, paths.warehouse)
+        fault_point("after_swap")
     finally:
         _remove_database(scratch)
 
@@ -99,14 +136,16 @@ def build_stage(
     *,
     full_refresh: bool = True,
     changed_since: datetime | None = None,
+    pending_sessions: list[str] | None = None,
     verbose: bool = False,
     say: Say = print,
 ) -> None:
     """Run `dbt build` (models and tests) into `warehouse`, a scratch copy; raise if anything failed.
 
-    Incremental (full_refresh False): the per-session models add only sessions
-    landed since the newest they hold; with `changed_since`, dbt's data tests
-    look only at rows landed since then.
+    Incremental (full_refresh False): the per-session models add the sessions
+    landed since the newest they hold and every session in `pending_sessions`
+    (what the warehouse lacks, from `plan_build`); with `changed_since`, dbt's
+    data tests look only at rows landed since then.
     """
     if not paths.files_manifest.exists():
         raise StageError(f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first")
@@ -124,7 +163,7 @@ def build_stage(
         else:
             # the rules' unit tests ran with the full build of this model version (same fingerprint)
             args += ["--exclude-resource-type", "unit_test"]
-        _set_test_scope(warehouse, None if full_refresh else changed_since)
+        _set_test_scope(warehouse, None if full_refresh else changed_since, [] if full_refresh else pending_sessions)
         results = _dbt(paths, args, verbose=verbose, say=say)
     finally:
         os.environ.pop(WAREHOUSE_ENV, None)
@@ -181,34 +220,45 @@ def run_stages(
     run still ends in StageError. Every run is appended to runs.jsonl, and
     runs that produced a warehouse are in its `runs` table.
 
-    Builds are incremental unless asked for a full refresh, or the models, the
-    roster or the parser changed since the warehouse's last good build (its
-    fingerprint), or there is no warehouse yet. A `run` that landed nothing
-    new on an up-to-date warehouse stops after ingest.
+    What to build comes from comparing the lake's manifest with the record of
+    what the live warehouse was built from (`plan_build`), never from what this
+    run happened to land: after a killed or failed run the next one builds
+    whatever the warehouse lacks. Builds are incremental unless asked for a full
+    refresh, the models, roster or parser changed (the fingerprint), a session
+    left the lake, or there is no warehouse yet. A `run` whose warehouse already
+    holds every landed export stops after ingest. Leftovers of dead runs are
+    removed when the lock is taken.
     """
     run = RunRecord(command)
     with data_dir_lock(paths):
         try:
-            landed_now = None
+            remove_dead_run_leftovers(paths)
             if ingest:
-                report = ingest_stage(paths, layout=layout, say=say)
-                new = [r["ingested_at"] for r in report.landed if r["status"] == "landed"]
-                landed_now = min(new) if new else None
+                ingest_stage(paths, layout=layout, say=say)
+                fault_point("after_ingest")
             fingerprint = build_fingerprint(paths)
             if build:
                 run.build_fingerprint = fingerprint
-            full = full_refresh or last_good_fingerprint(paths.warehouse) != fingerprint
-            if ingest and build and landed_now is None and not full:
+            plan = plan_build(paths, fingerprint, full_refresh=full_refresh)
+            if ingest and build and plan.up_to_date:
                 run.finish("success", "nothing new: the warehouse is up to date")
                 say(f"{command}: nothing new to build or check; the warehouse is up to date")
                 return run
             if build or check:
                 run.input_files = landed_inputs(paths)
-                since = None if full else landed_now
+                state = lake_state(paths)
+                since = plan.since if build and not plan.full else None
                 with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:
                     if build:
-                        build_stage(paths, warehouse, full_refresh=full, changed_since=since, verbose=verbose, say=say)
+                        _say_plan(plan, say)
+                        build_stage(
+                            paths, warehouse, full_refresh=plan.full, changed_since=since,
+                            pending_sessions=plan.pending_sessions, verbose=verbose, say=say,
+                        )
+                        record_built_from(warehouse, state)
+                        fault_point("after_build")
                     report = check_stage(paths, warehouse, since=since, checker=checker, say=say) if check else None
+                    fault_point("after_check")
                     failure = None if report is None or report.success else report.failure_message()
                     run.finish("checks_failed" if failure else "success", failure)
                     store_run(warehouse, run)
@@ -277,6 +327,7 @@ class _Progress:
     def __call__(self, event) -> None:
         if event.info.name == "NodeFinished":
             self.done += 1
+            fault_point(f"build_node:{self.done}")
             now = time.perf_counter()
             if now - self.last >= self.every:
                 self.last = now
@@ -297,8 +348,11 @@ def _dbt(paths: Paths, args: list[str], *, verbose: bool, target: Path | None = 
     if not verbose:
         cli.insert(0, "--quiet")
     res = dbtRunner(callbacks=[_Progress(say)] if say else []).invoke(cli)
+    if isinstance(res.exception, KeyboardInterrupt):  # Ctrl-C inside dbt: the caller's one line
+        raise KeyboardInterrupt
     if res.exception is not None:
-        raise StageError(f"dbt could not run: {str(res.exception).splitlines()[0]}")
+        first = (str(res.exception).strip().splitlines() or [type(res.exception).__name__])[0]
+        raise StageError(f"dbt could not run: {first}")
     return res
 
 
@@ -359,8 +413,16 @@ def _checker(paths: Paths, wanted: bool):
         checker.close()
 
 
-def _set_test_scope(warehouse: Path, changed_since: datetime | None) -> None:
-    """Tell dbt's data tests which rows to look at (see `on-run-start` in dbt_project.yml)."""
+def _say_plan(plan: BuildPlan, say: Say) -> None:
+    if plan.full:
+        say(f"build: full ({plan.reason})")
+    elif plan.pending_sessions:
+        say(f"build: incremental, {len(plan.pending_sessions)} session(s) to add ({plan.reason})")
+
+
+def _set_test_scope(warehouse: Path, changed_since: datetime | None, pending: list[str] | None) -> None:
+    """Tell dbt which rows to look at (see `on-run-start` in dbt_project.yml): data tests look at rows
+    landed since `changed_since`; incremental models add the sessions in `pending`."""
     import duckdb
 
     con = duckdb.connect(str(warehouse))
@@ -369,6 +431,9 @@ def _set_test_scope(warehouse: Path, changed_since: datetime | None) -> None:
         con.execute("delete from main._classchat_scope")
         if changed_since is not None:
             con.execute("insert into main._classchat_scope values (?)", [changed_since])
+        con.execute("create or replace table main._classchat_pending (session_id varchar)")
+        if pending:
+            con.executemany("insert into main._classchat_pending values (?)", [[s] for s in pending])
     finally:
         con.close()
 

@@ -170,3 +170,107 @@ def last_good_fingerprint(warehouse: Path) -> str | None:
     finally:
         con.close()
     return rows[0][0] if rows and rows[0][1] == "success" else None
+
+
+# What the warehouse was built from: one row per landed export (path, sha256, session, landing time),
+# written into the warehouse by the build that made it and published with it in the same rename.
+BUILT_FROM_TABLE = "_classchat_built_from"
+
+
+@dataclass
+class BuildPlan:
+    """What a build must do to make the warehouse match the lake (see `plan_build`)."""
+
+    full: bool  # rebuild everything
+    reason: str  # one line for the run output
+    pending_sessions: list[str] = field(default_factory=list)  # sessions of the lake the warehouse lacks
+    since: datetime | None = None  # earliest landing time among them (scope of dbt's data tests)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.full and not self.pending_sessions
+
+
+def lake_state(paths: Paths) -> list[dict]:
+    """(source_file, sha256, session_id, ingested_at) of every landed export in the committed manifest."""
+    if not paths.files_manifest.exists():
+        return []
+    import polars as pl
+
+    manifest = pl.read_parquet(
+        paths.files_manifest, columns=["source_file", "sha256", "session_id", "ingested_at", "status"]
+    )
+    return manifest.filter(pl.col("status") == "landed").drop("status").to_dicts()
+
+
+def record_built_from(warehouse: Path, state: list[dict]) -> None:
+    """Store `state` (from `lake_state`) in the warehouse being built: what it now holds."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            f"create or replace table {BUILT_FROM_TABLE} (source_file varchar, sha256 varchar, "
+            "session_id varchar, ingested_at timestamp)"
+        )
+        if state:
+            con.executemany(
+                f"insert into {BUILT_FROM_TABLE} values (?, ?, ?, ?)",
+                [[r["source_file"], r["sha256"], r["session_id"], r["ingested_at"]] for r in state],
+            )
+    finally:
+        con.close()
+
+
+def built_from(warehouse: Path) -> list[dict] | None:
+    """The lake state the warehouse was built from, or None if unknown (no warehouse, or one from
+    before this record existed)."""
+    if not warehouse.exists():
+        return None
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute(f"select source_file, sha256, session_id, ingested_at from {BUILT_FROM_TABLE}").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return [dict(zip(("source_file", "sha256", "session_id", "ingested_at"), r, strict=True)) for r in rows]
+
+
+def plan_build(paths: Paths, fingerprint: str, *, full_refresh: bool = False) -> BuildPlan:
+    """Compare the lake's manifest with what the live warehouse was built from.
+
+    Whatever happened to earlier runs (killed, failed, interrupted), the plan
+    makes the next build converge to a clean build of the same lake:
+    - full when asked, when there is no warehouse or no record of its inputs, when the
+      models, roster or parser changed (the fingerprint), or when a session it holds
+      is no longer in the lake (removed or renamed: incremental models only add);
+    - otherwise incremental over every session whose export (path, sha256) it lacks.
+    """
+    if full_refresh:
+        return BuildPlan(True, "full refresh asked for")
+    held = built_from(paths.warehouse)
+    if held is None:
+        return BuildPlan(True, "no warehouse built from this lake yet")
+    if last_good_fingerprint(paths.warehouse) != fingerprint:
+        return BuildPlan(True, "the models, roster or parser changed since the last build")
+    lake = lake_state(paths)
+    lake_sessions = {r["session_id"] for r in lake}
+    gone = sorted({r["session_id"] for r in held} - lake_sessions)
+    if gone:
+        return BuildPlan(True, f"{len(gone)} session(s) left the lake since the last build (e.g. {gone[0]})")
+    have = {(r["source_file"], r["sha256"]) for r in held}
+    missing = [r for r in lake if (r["source_file"], r["sha256"]) not in have]
+    if not missing:
+        return BuildPlan(False, "the warehouse holds every landed export")
+    return BuildPlan(
+        False,
+        f"{len(missing)} landed export(s) not in the warehouse yet",
+        pending_sessions=sorted({r["session_id"] for r in missing}),
+        since=min(r["ingested_at"] for r in missing),
+    )

@@ -1,11 +1,15 @@
 {% macro only_new_sessions(column='landed_at', keyword='where') -%}
     {#-
-        On an incremental run, keep only rows of sessions landed after the newest
-        session this model already holds (landing times carry microseconds, so
-        two runs never share one). A re-landed session replaces its old rows
+        On an incremental run, keep only rows of sessions this model does not hold
+        yet: those landed after the newest session it holds (landing times carry
+        microseconds, so two runs never share one), and those classchat lists in
+        main._classchat_pending (every session of the lake that the warehouse was
+        not built from, whatever happened to earlier runs: see
+        classchat.provenance.plan_build). A re-landed session replaces its old rows
         (delete+insert by session_id). On a full build, keep everything.
     -#}
     {%- if is_incremental() -%}
-        {{ keyword }} {{ column }} > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
+        {{ keyword }} ({{ column }} > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
+            or session_id in (select session_id from main._classchat_pending))
     {%- endif -%}
 {%- endmacro %}
