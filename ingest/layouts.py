@@ -1,4 +1,4 @@
-"""The export layouts classchat reads, each as data: header patterns and body rules.
+"""The export layouts classchat reads, each as data: header grammar, header words, role tags, body rules.
 
 A message is one header line (time and sender, maybe more) plus the
 continuation lines after it, up to the next header. A layout is described by
@@ -9,49 +9,245 @@ alternatives of one pattern can each name their parts; the parser merges
 them. Alternatives are tried left to right, so "to Everyone" wins over a
 sender name that contains " to ". Patterns use the Rust regex dialect that
 Polars runs; digits are written `[0-9]`, because `\\d` there also matches
-other scripts' digits and the parser reads times and dates as ASCII. Body
-rules (replies, reactions) are shared by all layouts and live here too.
-Detection picks, per file, the layout whose header matches most of the
-file's first lines; ties go to the earlier layout in `LAYOUTS`.
+other scripts' digits and the parser reads times and dates as ASCII.
+
+The grammar generalises in four ways, all data here:
+  - header words (From, to, Everyone, the private suffix) are matched without
+    regard to case, in every language of `LANGUAGES`; the words of one header
+    come from one language (so a Spanish "a" never splits an English name);
+  - any run of tabs or spaces separates the parts of a header;
+  - a role tag before or after a name (`[TA] Wei`, `Wei (Host)`, `Wei（主持人）`)
+    is a known word of `ROLE_TAGS`; the parser removes it from the name and
+    keeps it (as written, and normalised to the keys of `ROLE_TAGS`);
+  - times and dates are validated by the pattern itself: a clock hour is
+    below 24, minutes and seconds below 60 (an offset layout, a recording's
+    time since its start, allows any two-digit hour). Each layout also has a
+    loose header (any digits) so that a line with an impossible time is
+    rejected with a reason instead of being read as text.
+
+Detection picks, per file, the layout whose header matches most of the file's
+first lines; ties go to the earlier layout in `LAYOUTS`. A file whose lines fit
+its layout poorly (`layout_fit` below `LAYOUT_FIT_THRESHOLD`) is flagged.
+Where each language's words come from (a real export, a parser written for
+real exports, documentation, or a guess) is recorded in docs/layouts.md and
+in `HeaderWords.evidence`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cached_property
 
-# Header words Zoom writes in other languages ("From X to Y" in Russian: "От X кому Y").
-_FROM = r"(?:From|От)"
-_TO = r"(?:to|кому)"
-_EVERYONE = r"(?:Everyone|everyone|Все|всем|Всем)"
-_PRIVATE = r"\((?i:direct message|privately|private|личное сообщение)\)"
-_TIME = r"(?P<time>[0-9]{1,2}:[0-9]{2}:[0-9]{2})"
+# A file is flagged as read with a poor fit when fewer than this share of its non-blank lines
+# are headers or continuation lines of the shape its layout expects (see parse.py, `layout_fit`).
+# One line in ten out of shape is already far from any export a meeting tool writes.
+LAYOUT_FIT_THRESHOLD = 0.9
+
+# ---------------------------------------------------------------------------
+# Times, dates and separators
+# ---------------------------------------------------------------------------
+SEP = r"[ \t]+"  # any run of tabs or spaces
+OPT_SEP = r"[ \t]*"
+CLOCK = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"  # H:MM:SS or HH:MM:SS, a time of day
+CLOCK_HM = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"  # H:MM or HH:MM
+OFFSET = r"[0-9]{1,2}:[0-5][0-9]:[0-5][0-9]"  # time since a recording started: any two-digit hour
+DATE = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+LOOSE_TIME = r"[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+LOOSE_HM = r"[0-9]{1,2}:[0-9]{2}"
+LOOSE_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+INVALID_TIME = "invalid time"  # reject reasons
+INVALID_DATE = "invalid date"
+
+# ---------------------------------------------------------------------------
+# Header words in the languages Zoom writes them in
+# ---------------------------------------------------------------------------
 
 
-def _zoom_header(date_prefix: str) -> str:
-    return (
-        rf"^{date_prefix}{_TIME} {_FROM} +"
-        rf"(?:(?P<sender>.+?) +{_TO} +{_EVERYONE}"
-        rf"|(?P<sender2>.+?) +{_TO} +(?P<recipient2>.+?) ?{_PRIVATE}"
-        rf"|(?P<sender3>.+?) +{_TO} +(?P<recipient3>.+?)) ?:\s*$"
-    )
+@dataclass(frozen=True)
+class HeaderWords:
+    """The words of a Zoom header in one language: `<from> X <to> <everyone>:`, `<from> X <to> Y<private>:`.
+
+    `from_` may hold "" (the language writes no word there: Chinese exports
+    read `10:05:42  X 对 所有人:`). Words are matched without regard to case.
+    `evidence` says where they come from (details and citations: docs/layouts.md):
+    export (a real export file), parser (a tool written to read real exports of
+    that language), docs (a documented example), guess.
+    """
+
+    language: str  # BCP 47
+    from_: tuple[str, ...]
+    to: tuple[str, ...]
+    everyone: tuple[str, ...]
+    private: tuple[str, ...]  # inside the parentheses that end a private header
+    evidence: dict[str, str]  # word -> export | parser | docs | guess
+
+
+def _words(language, frm, to, everyone, private, /, **evidence) -> HeaderWords:
+    return HeaderWords(language, tuple(frm), tuple(to), tuple(everyone), tuple(private), evidence)
+
+
+LANGUAGES: tuple[HeaderWords, ...] = (
+    _words("en", ["From"], ["to"], ["Everyone"], ["Direct Message", "Privately", "Private"],
+           from_="export", to="export", everyone="export", private="export"),
+    _words("ru", ["От"], ["кому"], ["Все", "всем"], ["Личное сообщение", "Лично"],
+           from_="export", to="export", everyone="parser", private="export"),
+    _words("uk", ["Від"], ["до"], ["Всі", "всім"], ["Особисте повідомлення", "Приватно"],
+           from_="parser", to="parser", everyone="parser", private="guess"),
+    _words("de", ["Von"], ["an"], ["Alle"], ["Direktnachricht", "Privat"],
+           from_="parser", to="parser", everyone="guess", private="parser"),
+    _words("fr", ["De"], ["à"], ["Tout le monde"], ["Message direct", "En privé", "Privé"],
+           from_="guess", to="parser", everyone="parser", private="parser"),
+    _words("es", ["De"], ["a"], ["Todos"], ["Mensaje directo", "En privado", "Privado"],
+           from_="docs", to="docs", everyone="docs", private="guess"),
+    _words("pt", ["De"], ["para"], ["Todos"], ["Mensagem direta", "Em particular", "Privado"],
+           from_="guess", to="guess", everyone="guess", private="guess"),
+    _words("ja", ["開始", "送信元"], ["宛先", "送信先"], ["全員"], ["ダイレクトメッセージ", "プライベート"],
+           from_="parser", to="guess", everyone="guess", private="guess"),
+    _words("ko", ["시작", "보낸 사람"], ["수신자", "받는 사람"], ["모든 사람", "모두"], ["다이렉트 메시지", "비공개"],
+           from_="parser", to="parser", everyone="parser", private="guess"),
+    _words("zh-Hans", ["", "从", "来自"], ["对", "给"], ["所有人"], ["私聊", "直接消息", "私信"],
+           from_="export", to="export", everyone="export", private="guess"),
+    _words("zh-Hant", ["從", "來自"], ["對", "給"], ["所有人"], ["私人訊息", "直接訊息", "私訊"],
+           from_="docs", to="docs", everyone="docs", private="guess"),
+)
+
+_META = set(".^$*+?()[]{}|\\")
+
+
+def _alt(words) -> str:
+    """A case-insensitive alternation of literal words (longest first); a space in a word matches any run."""
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    for w in words:
+        if _META & set(w):
+            raise ValueError(f"header word {w!r} holds a regex metacharacter")
+    return "(?i:" + "|".join(w.replace(" ", SEP) for w in words) + ")"
+
+
+# Every private suffix of every language: exports mix them (a Russian header may end in "(Direct Message)").
+ANY_PRIVATE = OPT_SEP + r"[(（]" + OPT_SEP + _alt(w for lang in LANGUAGES for w in lang.private) + OPT_SEP + r"[)）]"
+
+# ---------------------------------------------------------------------------
+# Role tags
+# ---------------------------------------------------------------------------
+# Normalised role -> the tags that say it, as exports write them (matched without regard to case).
+# Zoom's own tags and their translations (Host, Co-host, 主持人, 联席主持人 ...), BigBlueButton's
+# roles, and the tags teachers put in their display names ([TA], [Instructor]).
+ROLE_TAGS: dict[str, tuple[str, ...]] = {
+    "host": ("Host", "主持人", "Gastgeber", "Hôte", "Anfitrión", "Anfitrião", "ホスト", "호스트",
+             "Организатор", "Організатор", "Me, Host", "Host, Me"),
+    "co-host": ("Co-host", "Co host", "Cohost", "联席主持人", "聯席主持人", "共同主持人", "Co-Gastgeber",
+                "Co-animateur", "Coanfitrión", "Coanfitrião", "共同ホスト", "공동 호스트", "Соорганизатор",
+                "Співорганізатор"),
+    "instructor": ("Instructor", "Teacher", "Professor", "Prof", "Lecturer", "讲师", "講師", "老师", "老師",
+                   "教师", "Dozent", "Dozentin", "Lehrer", "Lehrerin", "Enseignant", "Enseignante",
+                   "Profesor", "Profesora", "Professora", "Преподаватель", "Викладач", "教員", "강사"),
+    "ta": ("TA", "Teaching Assistant", "Tutor", "助教", "Tutorin", "Ассистент", "Асистент", "조교"),
+    "moderator": ("Moderator",),
+    "presenter": ("Presenter",),
+    "panelist": ("Panelist", "Panellist"),
+    "viewer": ("Viewer", "Attendee"),
+    "student": ("Student", "学生", "學生", "Студент", "Étudiant", "Étudiante", "Estudiante", "Aluno", "Aluna"),
+    "guest": ("Guest", "Gast", "Invité", "Invitado", "Convidado", "Гость", "Гість", "游客", "ゲスト", "게스트"),
+}
+ROLE_TAG_VALUES = tuple(ROLE_TAGS)
+# lower-cased tag as written -> normalised role
+ROLE_TAG_LOOKUP: dict[str, str] = {tag.lower(): role for role, tags in ROLE_TAGS.items() for tag in tags}
+_TAG = _alt(tag for tags in ROLE_TAGS.values() for tag in tags)
+_OPEN, _CLOSE = r"[\[(（【]", r"[\])）】]"
+# A name with a role tag before or after it (at most one each); `name` is what is left.
+NAME_WITH_TAGS = (
+    rf"^(?:{_OPEN}{OPT_SEP}(?P<pre>{_TAG}){OPT_SEP}{_CLOSE}{OPT_SEP})?"
+    rf"(?P<name>.*?[^ \t])"
+    rf"(?:{OPT_SEP}{_OPEN}{OPT_SEP}(?P<post>{_TAG}){OPT_SEP}{_CLOSE})?$"
+)
+MAY_HAVE_TAG = r"[\[(（【]"  # a cheap test before NAME_WITH_TAGS runs
+
+# ---------------------------------------------------------------------------
+# Layouts
+# ---------------------------------------------------------------------------
+_TIME_SLOTS = {"@CLOCK@": (CLOCK, LOOSE_TIME), "@HM@": (CLOCK_HM, LOOSE_HM), "@OFFSET@": (OFFSET, LOOSE_TIME)}
+_DATE_SLOT = ("@DATE@", DATE, LOOSE_DATE)
 
 
 @dataclass(frozen=True)
 class Layout:
     name: str
     description: str
-    header: str  # Rust regex, anchored, with named groups
+    template: str  # the header regex with @CLOCK@/@HM@/@OFFSET@ and @DATE@ where times and dates go
+    # the same header in its most common form only (English words): extracting fields with it is
+    # several times faster than with every language's alternatives, so the parser tries it first
+    common_template: str | None = None
     system: str | None = None  # regex of a header line with no time (a system message)
-    continuation_prefix: str = ""  # regex of what to strip from continuation lines
+    continuation_prefix: str = ""  # what continuation lines start with ("" = nothing in particular)
     time_kind: str = "clock"  # clock: time of day; offset: time since the recording started
     collected_reactions: bool = False  # body lines "Ann, Bo:👍" hold the reactions to the message
     example: str = ""
 
+    @cached_property
+    def header(self) -> str:
+        """Anchored header regex with named groups; matches only valid times and dates."""
+        return self._fill(strict_time=True, strict_date=True)
+
+    @cached_property
+    def common_header(self) -> str | None:
+        return self._fill(strict_time=True, strict_date=True, template=self.common_template) if self.common_template else None
+
+    @cached_property
+    def invalid_headers(self) -> tuple[tuple[str, str], ...]:
+        """(regex, reject reason) for header-shaped lines whose time or date is impossible, in test order."""
+        out = [(self._fill(strict_time=False, strict_date=True), INVALID_TIME)]
+        if _DATE_SLOT[0] in self.template:
+            out.append((self._fill(strict_time=False, strict_date=False), INVALID_DATE))
+        return tuple(out)
+
+    def _fill(self, *, strict_time: bool, strict_date: bool, template: str | None = None) -> str:
+        out = template or self.template
+        for slot, (strict, loose) in _TIME_SLOTS.items():
+            out = out.replace(slot, strict if strict_time else loose)
+        return out.replace(_DATE_SLOT[0], _DATE_SLOT[1] if strict_date else _DATE_SLOT[2])
+
+
+def _zoom_alternatives(end: str, *, legacy: bool, languages: tuple[HeaderWords, ...] = LANGUAGES) -> str:
+    """Per language: `<from> X <to> <everyone>`, then `<from> X <to> Y(<private>)`, then (legacy) `<from> X`.
+
+    The public form is tried with every length of X before a private form, so a
+    name holding a "to" word still reads as the sender of a public message.
+    """
+    alts: list[str] = []
+    n = 0
+    # languages with an empty "from" word last: their headers are the least specific
+    for lang in sorted(languages, key=lambda w: "" in w.from_):
+        if legacy and not any(lang.from_):
+            continue
+        words = [w for w in lang.from_ if w]
+        frm = _alt(words) + SEP
+        if "" in lang.from_ and not legacy:
+            frm = f"(?:{frm})?"
+        to, every = SEP + _alt(lang.to) + SEP, _alt(lang.everyone)
+        n += 1
+        alts.append(rf"{frm}(?P<sender{n}>.+?){to}{every}")
+        n += 1
+        alts.append(rf"{frm}(?P<sender{n}>.+?){to}(?P<recipient{n}>.+?){ANY_PRIVATE}")
+        if legacy:
+            n += 1
+            alts.append(rf"{frm}(?P<sender{n}>.+?)")
+        else:  # Zoom 2021+ writes a private header without the suffix too: "From X to Y:"
+            n += 1
+            alts.append(rf"{frm}(?P<sender{n}>.+?){to}(?P<recipient{n}>.+?)")
+    return "(?:" + "|".join(alts) + ")" + end
+
+
+_ZOOM_END = rf"{OPT_SEP}:{OPT_SEP}$"
+_LEGACY_END = rf"{OPT_SEP}:(?:[ \t](?P<text>.*))?$"
+_DATE_TIME = rf"^(?P<date>@DATE@){SEP}(?P<time>@CLOCK@){SEP}"
+_TIME = rf"^(?P<time>@CLOCK@){SEP}"
 
 ZOOM_2025 = Layout(
     name="zoom_2025",
-    description="YYYY-MM-DD HH:MM:SS From X to Everyone:, then tab-indented lines (Zoom 2025+)",
-    header=_zoom_header(r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2}) "),
+    description="YYYY-MM-DD HH:MM:SS From X to Everyone:, then tab-indented lines (Zoom 2025+, also localised)",
+    template=_DATE_TIME + _zoom_alternatives(_ZOOM_END, legacy=False),
+    common_template=_DATE_TIME + _zoom_alternatives(_ZOOM_END, legacy=False, languages=LANGUAGES[:1]),
     continuation_prefix="\t",
     collected_reactions=True,
     example="2026-03-16 17:11:42 From Adam Zable to Everyone:\n\tHow do we begin?\n\t\n",
@@ -60,7 +256,8 @@ ZOOM_2025 = Layout(
 ZOOM_2021 = Layout(
     name="zoom_2021",
     description="HH:MM:SS From X to Everyone:, then tab-indented lines (Zoom 2021+, also localised)",
-    header=_zoom_header(""),
+    template=_TIME + _zoom_alternatives(_ZOOM_END, legacy=False),
+    common_template=_TIME + _zoom_alternatives(_ZOOM_END, legacy=False, languages=LANGUAGES[:1]),
     continuation_prefix="\t",
     collected_reactions=True,
     example="09:52:47 From Starta Institute 36 to Everyone:\n\tString s1 = \"Java\";\n",
@@ -69,29 +266,24 @@ ZOOM_2021 = Layout(
 ZOOM_LEGACY = Layout(
     name="zoom_legacy",
     description="HH:MM:SS<TAB> From X : text  (Zoom before 2021; private: From X to Y(Privately) :)",
-    header=(
-        rf"^{_TIME}[\t ] ?{_FROM} +"
-        rf"(?:(?P<sender>.+?) +{_TO} +{_EVERYONE}"
-        rf"|(?P<sender2>.+?) +{_TO} +(?P<recipient2>.+?) ?{_PRIVATE}"
-        rf"|(?P<sender3>.+?)) *:(?: (?P<text>.*))?$"
-    ),
+    template=_TIME + _zoom_alternatives(_LEGACY_END, legacy=True),
+    common_template=_TIME + _zoom_alternatives(_LEGACY_END, legacy=True, languages=LANGUAGES[:1]),
     example="12:45:05\t From  Carolina Chocolate Drops : I can see the whole thing",
 )
 
 PLAIN = Layout(
     name="plain",
-    description="HH:MM:SS<TAB><spaces>sender : text  (no 'From'; e.g. Chinese lecture exports)",
-    header=r"^(?P<time>[0-9]{1,2}:[0-9]{2}:[0-9]{2})\t[ ]*(?P<sender>[^\t]+?) : ?(?P<text>.*)$",
+    description="HH:MM:SS<TAB><spaces>sender : text  (no 'From': Zoom's legacy layout in Chinese, which writes no word there)",
+    # the sender runs to the first " :"
+    template=rf"^(?P<time>@CLOCK@){SEP}(?P<sender>[^\t]+?) : ?(?P<text>.*)$",
     example="10:05:42\t  46149090 : 1",
 )
 
 ZOOM_CLOUD = Layout(
     name="zoom_cloud",
-    description="HH:MM:SS<TAB>Name:<TAB>text  (Zoom cloud recording; times are offsets from its start)",
-    header=(
-        r"^(?P<time>[0-9]{1,2}:[0-9]{2}:[0-9]{2})\t(?P<sender>[^\t]+?):\t(?P<text>.*)$"
-        r"|^(?P<time2>[0-9]{1,2}:[0-9]{2}:[0-9]{2}) (?:\[(?P<role2>[^\]]+)\] )?(?P<sender2>[^:\t\[]+?): (?P<text2>.*)$"
-    ),
+    description="HH:MM:SS<TAB>Name:<TAB>text  (Zoom cloud recording; times are offsets from its start; tabs or spaces)",
+    # the name runs to the first colon followed by a tab or space, and ends in no space
+    template=rf"^(?P<time>@OFFSET@){SEP}(?P<sender>(?:[^\t:]|:[^ \t])*?[^ \t:]):{SEP}(?P<text>.*)$",
     time_kind="offset",
     example="00:58:04\tAlex:\tDepends on your teaching style, I guess.",
 )
@@ -99,9 +291,9 @@ ZOOM_CLOUD = Layout(
 BIGBLUEBUTTON = Layout(
     name="bigbluebutton",
     description="[HH:MM] Name: text or [HH:MM] [Name : ROLE]: text  (BigBlueButton public chat)",
-    header=(
-        r"^\[(?P<time>[0-9]{1,2}:[0-9]{2})\] \[(?P<sender>.+?) : (?P<role>[A-Z_]+)\]: (?P<text>.*)$"
-        r"|^\[(?P<time2>[0-9]{1,2}:[0-9]{2})\] (?P<sender2>[^\[\]]+?) ?: (?P<text2>.*)$"
+    template=(
+        rf"^\[(?P<time>@HM@)\]{SEP}\[(?P<sender>.+?) : (?P<role>[A-Za-z_]+)\]:{SEP}(?P<text>.*)$"
+        rf"|^\[(?P<time2>@HM@)\]{SEP}(?P<sender2>[^\[\]]+?) ?: (?P<text2>.*)$"
     ),
     system=r"^ ?system: (?P<text>.*)$",
     example="[10:01] [Ana Lima : MODERATOR]: Welcome!",
@@ -113,12 +305,27 @@ LAYOUTS: dict[str, Layout] = {
     for layout in (ZOOM_2025, ZOOM_2021, ZOOM_LEGACY, PLAIN, ZOOM_CLOUD, BIGBLUEBUTTON)
 }
 
-# Body rules, applied to a message's first content line (replies, reactions) or later lines.
-REPLY = r'^Replying to "(?P<quote>.*)":?\s*$'
+# Every header line of every layout starts like this (after no indentation): a cheap test before the patterns.
+HEADER_START = r"^(?:\[[0-9]|[0-9])"
+
+
+def unnamed(pattern: str) -> str:
+    """The pattern with its named groups made non-capturing (for tests of a match only)."""
+    return re.sub(r"\(\?P<[a-z_0-9]+>", "(?:", pattern)
+
+
+# ---------------------------------------------------------------------------
+# Body rules, applied to a message's first content line (replies, reactions) or later lines
+# ---------------------------------------------------------------------------
+# "Replying to" as Zoom writes it: English in every export seen (a Russian one included); the Russian and
+# Ukrainian words are those a parser written for such exports reads (docs/layouts.md).
+REPLY_WORDS = ("Replying to", "Ответ на", "Відповідь на")
+REPLY = r"^(?:" + "|".join(REPLY_WORDS) + r') "(?P<quote>.*)":?\s*$'
 REACTION = (
     r'^Reacted to "(?P<target>.*)" with (?P<emoji>\S+)\s*$'
     r'|^Removed a (?P<emoji2>\S+) reaction from "(?P<target2>.*)"\s*$'
 )
+RULE_PREFIX = r"^(?:" + "|".join(f"{w} " for w in REPLY_WORDS) + r"|Reacted to |Removed a )"
 # Zoom 2025+ collects reactions to a message on one of its body lines: "Ann, Bo Li:👍".
 EMOJI = r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\x{FE0F}\x{200D}\x{20E3}]"
 COLLECTED_REACTIONS = rf"^(?P<reactors>[^\t:]+):(?P<emoji>{EMOJI}+)\s*$"

@@ -17,14 +17,34 @@ from datetime import date, datetime
 
 import polars as pl
 
-from ingest.layouts import COLLECTED_REACTIONS, LAYOUTS, REACTION, REPLY, Layout
+from ingest.layouts import (
+    COLLECTED_REACTIONS,
+    HEADER_START,
+    INVALID_TIME,
+    LAYOUTS,
+    MAY_HAVE_TAG,
+    NAME_WITH_TAGS,
+    REACTION,
+    REPLY,
+    ROLE_TAG_LOOKUP,
+    RULE_PREFIX,
+    Layout,
+    unnamed,
+)
 
 # Bump when parsing changes what lands: files landed by an older parser are re-read.
-PARSER_VERSION = 3  # 3: per-file columns of the lake written as categorical (dictionary) strings
+# 3: per-file columns of the lake written as categorical (dictionary) strings
+# 4: header grammar in every language and case, role tags (role_tag column), no header glued into a body,
+#    impossible times rejected, CR-only files split at CR
+PARSER_VERSION = 4
 
 DETECT_LINES = 200  # first lines of a file that decide its layout
 ROLLOVER_SECONDS = 12 * 3600  # a clock going back by more than this is the next day
 FIELDS = ("date", "time", "sender", "recipient", "role", "text")
+BEFORE_FIRST_HEADER = "text before the first message header"
+CONTINUES_REJECTED = "continues a rejected header line above"
+# a line that starts like a time stamp (or a date): out of shape as a continuation line
+TIME_START = r"^(?:\[?[0-9]{1,2}:[0-9]{2}|[0-9]{4}-[0-9]{2}-[0-9]{2})"
 
 REACTION_STRUCT = pl.Struct({"emoji": pl.String, "reactors": pl.List(pl.String)})
 MESSAGE_SCHEMA = {
@@ -35,7 +55,8 @@ MESSAGE_SCHEMA = {
     "sent_at": pl.Datetime("us"),
     "time_text": pl.String,
     "sender_name": pl.String,
-    "sender_role": pl.String,
+    "sender_role": pl.String,  # the role tag as the export writes it ("TA", "主持人", "MODERATOR")
+    "role_tag": pl.String,  # the same, normalised to a key of layouts.ROLE_TAGS (host, co-host, ta, ...)
     "recipient": pl.String,
     "is_private": pl.Boolean,
     "message_kind": pl.String,
@@ -70,7 +91,7 @@ class FileText:
 class ParsedBatch:
     messages: pl.DataFrame  # MESSAGE_SCHEMA
     rejects: pl.DataFrame  # REJECT_SCHEMA
-    stats: pl.DataFrame  # one row per file_idx: layout, line counts, n_messages
+    stats: pl.DataFrame  # one row per file_idx: layout, line counts, n_messages, layout_fit
 
 
 def parse_batch(files: list[FileText]) -> ParsedBatch:
@@ -101,7 +122,8 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
 
     The files' UTF-8 bytes become one String column (one copy, no Python
     strings) that Polars splits on LF; a final LF ends the last line, it does
-    not start an empty one.
+    not start an empty one. A file with CR but no LF anywhere (old Mac line
+    ends) is split at CR; elsewhere a lone CR is a break typed inside a line.
     """
     data = [f.text.encode("utf-8") if isinstance(f.text, str) else f.text for f in files]
     texts = pl.DataFrame(
@@ -111,6 +133,13 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
         }
     )
     has_cr = texts.select(pl.col("line").str.contains("\r", literal=True).any()).item()
+    if has_cr:
+        line = pl.col("line")
+        cr_only = line.str.contains("\r", literal=True) & ~line.str.contains("\n", literal=True)
+        if texts.select(cr_only.any()).item():
+            texts = texts.with_columns(
+                pl.when(cr_only).then(line.str.replace_all("\r", "\n", literal=True)).otherwise(line).alias("line")
+            )
     lines = (
         texts.lazy()
         .with_columns(pl.col("line").str.strip_suffix("\n").str.split("\n"))
@@ -172,15 +201,18 @@ def _plain_fields(rows: pl.DataFrame) -> pl.DataFrame:
 
     The plain layout, the bulk of large corpora, is cut by byte offsets rather
     than by its regex, with the same meaning as the pattern: the time before
-    the tab; after it, spaces, then the sender up to the first " :", then the
-    text after one optional space. Each offset is found once and the parts are
-    cut as slices; cutting UTF-8 at an ASCII byte keeps it valid.
+    the first tab or space; after it, tabs and spaces, then the sender up to
+    the first " :", then the text after one optional space. Each offset is
+    found once and the parts are cut as slices; cutting UTF-8 at an ASCII byte
+    keeps it valid.
     """
     line = pl.col("line")
-    rows = rows.lazy().with_columns(line.str.find("\t", literal=True).alias("_tab"))
+    rows = rows.lazy().with_columns(
+        pl.min_horizontal(line.str.find("\t", literal=True), line.str.find(" ", literal=True)).alias("_tab")
+    )
     rows = rows.with_columns(
         line.str.head(pl.col("_tab")).alias("h_time"),  # ASCII digits: characters are bytes
-        line.str.slice(pl.col("_tab") + 1).str.strip_chars_start(" ").alias("_rest"),
+        line.str.slice(pl.col("_tab") + 1).str.strip_chars_start(" \t").alias("_rest"),
     )
     rows = rows.with_columns(
         pl.col("_rest").str.find(" :", literal=True).alias("_colon"), pl.col("_rest").cast(pl.Binary).alias("_bin")
@@ -213,44 +245,119 @@ def _per_file_cumsum(flag: pl.Expr, first_of_file: pl.Expr) -> pl.Expr:
 
 
 def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
-    """Messages, rejects and per-file line counts of files of one layout."""
+    """Messages, rejects and per-file line counts of files of one layout.
+
+    Every line is one of: header, continuation, blank, rejected. A line is
+    rejected when it comes before the first header, or when it is shaped like a
+    header but is not one of this layout: an impossible time or date, or a
+    header of another layout. Such a line is never glued into a message body.
+    """
     is_header = pl.col("line").str.contains(layout.header)
     if layout.system:
         is_header = is_header | pl.col("line").str.contains(layout.system)
     lines = _collect(
-        lines.lazy()
-        .with_columns(is_header.alias("is_header"), ~pl.col("line").str.contains(r"\S").alias("is_blank"))
-        .with_columns(_per_file_cumsum(pl.col("is_header"), pl.col("line_no") == 1).alias("msg_no"))
+        lines.lazy().with_columns(is_header.alias("is_header"), ~pl.col("line").str.contains(r"\S").alias("is_blank"))
     )
-    # every line is one of: header, continuation, blank, rejected (text before the first header)
+    lines = _header_shaped_rejects(lines, layout)
+    # the lines after a rejected header-shaped line, up to the next header, are its body: rejected with it
+    shaped = pl.col("reason").is_not_null()
+    after_shaped = (
+        pl.when(pl.col("is_header")).then(False)
+        .when(shaped).then(True)
+        .when(pl.col("line_no") == 1).then(False)
+        .otherwise(None)
+        .forward_fill()
+    )
+    lines = _collect(
+        lines.lazy()
+        .with_columns(
+            _per_file_cumsum(pl.col("is_header"), pl.col("line_no") == 1).alias("msg_no"),
+            pl.when(~shaped & ~pl.col("is_blank") & ~pl.col("is_header") & after_shaped)
+            .then(pl.lit(CONTINUES_REJECTED))
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
+        )
+        .with_columns(
+            pl.when((pl.col("msg_no") == 0) & ~pl.col("is_blank") & ~pl.col("is_header"))
+            .then(pl.coalesce("reason", pl.lit(BEFORE_FIRST_HEADER)))
+            .otherwise(pl.col("reason"))
+            .alias("reason")
+        )
+        .with_columns(pl.col("reason").is_not_null().alias("is_rejected"))
+    )
+    is_continuation = ~pl.col("is_header") & ~pl.col("is_blank") & ~pl.col("is_rejected")
+    out_of_shape = pl.col("time_start")
+    if layout.continuation_prefix:
+        out_of_shape = out_of_shape | ~pl.col("line").str.starts_with(layout.continuation_prefix)
     kinds = lines.group_by("file_idx").agg(
         pl.col("is_header").sum().cast(pl.Int64).alias("n_header_lines"),
-        (~pl.col("is_header") & ~pl.col("is_blank") & (pl.col("msg_no") > 0)).sum().cast(pl.Int64)
-        .alias("n_continuation_lines"),
-        (~pl.col("is_header") & pl.col("is_blank")).sum().cast(pl.Int64).alias("n_blank_lines"),
-        (~pl.col("is_blank") & (pl.col("msg_no") == 0)).sum().cast(pl.Int64).alias("n_rejected_lines"),
+        is_continuation.sum().cast(pl.Int64).alias("n_continuation_lines"),
+        (pl.col("is_blank") & ~pl.col("is_header")).sum().cast(pl.Int64).alias("n_blank_lines"),
+        pl.col("is_rejected").sum().cast(pl.Int64).alias("n_rejected_lines"),
+        (pl.col("is_rejected") | (is_continuation & out_of_shape)).sum().cast(pl.Int64).alias("n_misfit_lines"),
     )
     rejects = (
-        lines.filter((pl.col("msg_no") == 0) & ~pl.col("is_blank"))
-        .select(
-            "file_idx",
-            "line_no",
-            pl.col("line").alias("raw_text"),
-            pl.lit("text before the first message header").alias("reason"),
-        )
+        lines.filter(pl.col("is_rejected"))
+        .select("file_idx", "line_no", pl.col("line").alias("raw_text"), "reason")
         .cast(REJECT_SCHEMA)
     )
 
     headers = _headers(lines.filter(pl.col("is_header")), layout)
-    tails = lines.filter((pl.col("msg_no") > 0) & ~pl.col("is_header"))
+    tails = lines.filter((pl.col("msg_no") > 0) & ~pl.col("is_header") & ~pl.col("is_rejected"))
     messages = _join_tails(headers, tails, layout)
     return _finish_messages(messages, meta, layout), rejects, kinds
 
 
+def _header_shaped_rejects(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+    """Columns `reason` (why a header-shaped line that is not a header is rejected) and `time_start`.
+
+    Only lines that start like a header of some layout (a digit or "[" in the
+    first column) and are not headers of this one are tested, so a file read
+    well pays one cheap test per line. Tried in order: this layout's header
+    with an impossible time or date; a header of another layout (a line that
+    would otherwise be glued into the previous message); another layout's
+    header with an impossible time.
+    """
+    maybe = ~pl.col("is_header") & ~pl.col("is_blank") & pl.col("line").str.contains(HEADER_START)
+    lines = lines.with_row_index("_row")
+    suspects = lines.filter(maybe).select("_row", "line")
+    n = lines.height
+    if suspects.is_empty():
+        return lines.drop("_row").with_columns(
+            pl.lit(None, dtype=pl.String).alias("reason"), pl.lit(False).alias("time_start")
+        )
+    tests = list(layout.invalid_headers)
+    others = [other for other in LAYOUTS.values() if other.name != layout.name]
+    tests += [(unnamed(other.header), f"a {other.name} message header in a file read as {layout.name}") for other in others]
+    tests += [(unnamed(p), f"{INVALID_TIME} ({other.name} header)") for other in others for p, _ in other.invalid_headers]
+    reason = pl.lit(None, dtype=pl.String)
+    for pattern, why in reversed(tests):
+        reason = pl.when(pl.col("line").str.contains(pattern)).then(pl.lit(why)).otherwise(reason)
+    suspects = suspects.select(
+        "_row", reason.alias("reason"), pl.col("line").str.contains(TIME_START).alias("time_start")
+    )
+    rows = suspects.get_column("_row")
+    return lines.drop("_row").with_columns(
+        pl.Series("reason", [None] * n, dtype=pl.String).scatter(rows, suspects.get_column("reason")),
+        pl.Series("time_start", [False] * n, dtype=pl.Boolean).scatter(rows, suspects.get_column("time_start")),
+    )
+
+
 def _headers(rows: pl.DataFrame, layout: Layout) -> pl.DataFrame:
-    """One row per message from its header line; the first-line rules (reply, reaction) on its text."""
+    """One row per message from its header line; role tags off the names; the first-line rules on its text."""
     out = rows.select("file_idx", "msg_no", "line_no", "line")
-    out = _plain_fields(out) if layout.name == "plain" else out.with_columns(_extract(layout.header, "h_", FIELDS))
+    if layout.name == "plain":
+        out = _plain_fields(out)
+    elif layout.common_header:  # most headers are in the common form: extract them with its smaller pattern
+        out = out.with_row_index("_row")
+        common = pl.col("line").str.contains(layout.common_header)
+        out = pl.concat([
+            _collect(out.lazy().filter(common).with_columns(_extract(layout.common_header, "h_", FIELDS))),
+            _collect(out.lazy().filter(~common).with_columns(_extract(layout.header, "h_", FIELDS))),
+        ]).sort("_row").drop("_row")
+    else:
+        out = _collect(out.lazy().with_columns(_extract(layout.header, "h_", FIELDS)))
+    out = _role_tags(out.with_columns(pl.col("h_sender").str.strip_chars(), pl.col("h_recipient").str.strip_chars()))
     if layout.system:
         system_text = pl.col("line").str.extract(layout.system.replace("(?P<text>", "("), 1)
         is_system = pl.col("h_time").is_null()
@@ -265,7 +372,31 @@ def _headers(rows: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     return _first_line_rules(out, "h_text", pl.col("h_has_text")).drop("line")
 
 
-_RULE_PREFIX = r"^(?:Replying to |Reacted to |Removed a )"
+def _role_tags(out: pl.DataFrame) -> pl.DataFrame:
+    """A role tag before or after the sender's (or recipient's) name moves out of it into h_role.
+
+    Only names holding a bracket are tested; h_role keeps a tag the header
+    pattern itself found (BigBlueButton's `[Name : ROLE]`).
+    """
+    may = (
+        pl.col("h_sender").str.contains(MAY_HAVE_TAG) | pl.col("h_recipient").str.contains(MAY_HAVE_TAG)
+    ).fill_null(False)
+    out = out.with_row_index("_row")
+    hits = out.filter(may)
+    if not hits.is_empty():
+        sender = pl.col("h_sender").str.extract_groups(NAME_WITH_TAGS).struct
+        recipient = pl.col("h_recipient").str.extract_groups(NAME_WITH_TAGS).struct
+        hits = hits.select(
+            "_row",
+            pl.coalesce(sender.field("name"), "h_sender").alias("h_sender"),
+            pl.coalesce(recipient.field("name"), "h_recipient").alias("h_recipient"),
+            pl.coalesce("h_role", sender.field("pre"), sender.field("post")).alias("h_role"),
+        )
+        out = out.update(hits, on="_row")
+    tag = pl.col("h_role").str.strip_chars().str.to_lowercase().str.replace_all(r"[ \t]+", " ")
+    return out.drop("_row").with_columns(
+        tag.replace_strict(ROLE_TAG_LOOKUP, default=None, return_dtype=pl.String).alias("h_role_tag")
+    )
 
 
 def _first_line_rules(frame: pl.DataFrame, column: str, is_first: pl.Expr) -> pl.DataFrame:
@@ -274,7 +405,7 @@ def _first_line_rules(frame: pl.DataFrame, column: str, is_first: pl.Expr) -> pl
     The patterns run only on lines that start like one of them (a cheap filter),
     so a corpus without replies or reactions pays one prefix test per line.
     """
-    maybe = (pl.col(column).str.contains(_RULE_PREFIX) & is_first).fill_null(False)
+    maybe = (pl.col(column).str.contains(RULE_PREFIX) & is_first).fill_null(False)
     frame = frame.with_row_index("_row")
     hits = frame.filter(maybe).select(
         "_row",
@@ -390,9 +521,10 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
             pl.col("msg_no").alias("seq"),
             pl.col("line_no").alias("source_line"),
             (pl.col("n_tail") + 1).alias("n_lines"),
-            pl.col("h_sender").str.strip_chars().alias("sender_name"),
+            pl.col("h_sender").alias("sender_name"),
             pl.col("h_role").alias("sender_role"),
-            pl.coalesce(pl.col("h_recipient").str.strip_chars(), pl.lit("everyone")).alias("recipient"),
+            pl.col("h_role_tag").alias("role_tag"),
+            pl.coalesce(pl.col("h_recipient"), pl.lit("everyone")).alias("recipient"),
             pl.col("h_recipient").is_not_null().alias("is_private"),
             kind.alias("message_kind"),
             pl.col("is_reaction_removal").fill_null(False),
@@ -455,8 +587,18 @@ def _bodies(m: pl.DataFrame, layout: Layout) -> pl.DataFrame:
 def _stats(
     lines: pl.DataFrame, layouts: pl.DataFrame, kinds: list[pl.DataFrame], messages: list[pl.DataFrame]
 ) -> pl.DataFrame:
-    """Per file: layout, line counts by kind (they add up to n_lines), messages, first and last time."""
-    counts = ["n_header_lines", "n_continuation_lines", "n_blank_lines", "n_rejected_lines", "n_messages", "n_undated"]
+    """Per file: layout, line counts by kind (they add up to n_lines), messages, first and last time, fit.
+
+    `layout_fit` is the share of the file's non-blank lines read as its layout
+    expects: headers, and continuation lines of the shape the layout writes
+    them (indented where it indents them; never starting with a time stamp).
+    `n_misfit_lines` counts the others (rejected lines included). A file
+    without a layout has no fit (null). Compare with layouts.LAYOUT_FIT_THRESHOLD.
+    """
+    counts = [
+        "n_header_lines", "n_continuation_lines", "n_blank_lines", "n_rejected_lines", "n_misfit_lines",
+        "n_messages", "n_undated",
+    ]
     out = lines.group_by("file_idx").agg(pl.len().cast(pl.Int64).alias("n_lines")).join(
         layouts, on="file_idx", how="left"
     )
@@ -471,11 +613,19 @@ def _stats(
         out = out.join(msgs, on="file_idx", how="left")
     else:
         out = out.with_columns(
-            *(pl.lit(None, dtype=pl.Int64).alias(c) for c in counts[:4]),
+            *(pl.lit(None, dtype=pl.Int64).alias(c) for c in counts[:5]),
             pl.lit(None, dtype=pl.Datetime("us")).alias("started_at"),
             pl.lit(None, dtype=pl.Datetime("us")).alias("ended_at"),
         )
     for c in counts:
         if c not in out.columns:
             out = out.with_columns(pl.lit(0, dtype=pl.Int64).alias(c))
-    return out.with_columns(pl.col(c).fill_null(0) for c in counts)
+    out = out.with_columns(pl.col(c).fill_null(0) for c in counts)
+    non_blank = pl.col("n_header_lines") + pl.col("n_continuation_lines") + pl.col("n_rejected_lines")
+    return out.with_columns(
+        pl.when(pl.col("layout").is_not_null() & (non_blank > 0))
+        .then(1.0 - pl.col("n_misfit_lines") / non_blank)
+        .otherwise(None)
+        .cast(pl.Float64)
+        .alias("layout_fit")
+    )
