@@ -66,6 +66,8 @@ MANIFEST_SCHEMA = {
     "n_continuation_lines": pl.Int64,
     "n_blank_lines": pl.Int64,
     "n_rejected_lines": pl.Int64,
+    "n_misfit_lines": pl.Int64,  # non-blank lines out of the layout's shape (parse.py), rejected ones included
+    "layout_fit": pl.Float64,  # share of non-blank lines that fit the layout; below layouts.LAYOUT_FIT_THRESHOLD: flag
     "n_messages": pl.Int64,
     "started_at": pl.Datetime("us"),
     "ended_at": pl.Datetime("us"),
@@ -266,7 +268,7 @@ def _land_batch(
     for row, ft in texts:
         st = stats[ft.file_idx]
         for key in ("layout", "n_lines", "n_header_lines", "n_continuation_lines", "n_blank_lines",
-                    "n_rejected_lines", "n_messages", "started_at", "ended_at"):
+                    "n_rejected_lines", "n_misfit_lines", "layout_fit", "n_messages", "started_at", "ended_at"):
             row[key] = st[key]
         if st["layout"] is None:
             _fail(row, "failed", "unknown layout: no line looks like a chat message header "
