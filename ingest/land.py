@@ -3,20 +3,39 @@
 Owns the lake's files and their bookkeeping. Two threads read and hash the
 exports ahead of the parser; new ones are decoded and parsed in batches of
 about `BATCH_BYTES`; each batch writes one Parquet file of messages and one
-of rejected lines per course, under `lake/{messages,rejects}/course_id=<c>/`,
-on a writer thread while the next batch is parsed. Every row carries its
-export's path and sha256 (categorical columns: a code per row).
+of rejected lines per course, under `lake/{messages,rejects}/course=<partition>/`
+(`partition_value`: the course folder's name when it is a safe path segment,
+else a slug plus a hash; the real name is the `course_id` column of every
+row), on a writer thread while the next batch is parsed. Every row carries
+its export's path, sha256, session and course (categorical columns: a code
+per row).
 `lake/files.parquet` (the manifest, one row per raw file with its status,
 encoding, layout and line counts) is the commit point: it is replaced in one
 atomic rename after every data file is in place, and the warehouse reads only
 rows whose (path, sha256) the manifest names as landed. A crash before that
 rename leaves the previous lake in force; files no manifest row names are
 removed after the commit (a batch file lives while any of its exports is current).
+
+What counts as a change of a raw file:
+- new bytes at a known path land only if they extend what landed (the landed
+  bytes are a prefix of the new ones, checked by hashing that prefix); a shorter
+  or different re-export keeps the landed version and says so, unless
+  `accept_shorter`;
+- the same bytes under a new name, whose old name is gone, are a rename: the
+  session moves to the new name;
+- a landed export gone from raw/ keeps its session until `prune`; records of
+  files that never landed (failed, duplicate) disappear with the file;
+- anything named *.txt that cannot be read (no permission, a FIFO, a
+  directory, a dangling link) is listed as failed with the reason; the other
+  files land.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import stat
 import time
 import uuid
 from collections import deque
@@ -42,7 +61,11 @@ READ_AHEAD = 64  # files read ahead at most
 READ_AHEAD_BYTES = 32_000_000  # and bytes
 EXPORT_SUFFIXES = {".txt"}
 # lake column -> manifest field, repeated on every row of a data file (categorical: a code per row)
-PER_FILE_COLUMNS = {"source_file": "source_file", "file_sha256": "sha256", "session_id": "session_id"}
+PER_FILE_COLUMNS = {
+    "source_file": "source_file", "file_sha256": "sha256", "session_id": "session_id", "course_id": "course_id",
+}
+PARTITION_KEY = "course"  # lake/<kind>/course=<partition_value(course_id)>/
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 MANIFEST_SCHEMA = {
     "source_file": pl.String,
@@ -84,7 +107,9 @@ class IngestReport:
 
     landed: list[dict] = field(default_factory=list)  # manifest rows written this run
     n_unchanged: int = 0
-    n_missing: int = 0  # manifest rows whose raw file is gone; their sessions stay
+    n_missing: int = 0  # landed exports whose raw file is gone; their sessions stay (unless pruned)
+    n_pruned: int = 0  # landed exports dropped because their raw file is gone (prune)
+    kept: list[str] = field(default_factory=list)  # re-exports not landed: the earlier version stays
     n_roster_rows: int = 0
     seconds: float = 0.0
 
@@ -100,7 +125,13 @@ class IngestReport:
             f"{self.n_unchanged} unchanged, {len(self.problems)} not landed, in {self.seconds:.1f} s"
         ]
         if self.n_missing:
-            lines.append(f"  {self.n_missing} landed file(s) are no longer in raw/; their sessions are kept")
+            lines.append(
+                f"  {self.n_missing} landed file(s) are no longer in raw/; their sessions are kept "
+                "(`classchat run --prune` drops them)"
+            )
+        if self.n_pruned:
+            lines.append(f"  pruned {self.n_pruned} landed file(s) no longer in raw/ and their sessions")
+        lines += [f"  KEPT EARLIER VERSION {line}" for line in self.kept]
         for row in self.landed:
             if row["status"] == "duplicate":
                 lines.append(f"  skipped {row['source_file']}: {row['reason']}")
@@ -118,10 +149,14 @@ def ingest(
     *,
     layout: str | None = None,
     progress: Callable[[str], None] | None = None,
+    prune: bool = False,
+    accept_shorter: bool = False,
 ) -> IngestReport:
     """Land every new or changed export under `paths.raw`; return what happened.
 
-    `layout` forces one layout for all files (the `--format` option).
+    `layout` forces one layout for all files (the `--format` option); `prune`
+    drops landed exports whose raw file is gone; `accept_shorter` lets a
+    re-export that does not extend the landed one replace it.
     """
     if layout is not None:
         get_layout(layout)  # fail early on an unknown name
@@ -149,24 +184,62 @@ def ingest(
     # unique per run: a data file the committed manifest names is never overwritten
     batch_prefix = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}-p{PARSER_VERSION}"
 
-    raw_files = sorted(p for p in paths.raw.rglob("*") if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
+    raw_files, not_files = scan_raw(paths.raw)
+    present = {p.relative_to(paths.raw).as_posix() for p in raw_files} | {rel for rel, _ in not_files}
+    for rel, why in not_files:
+        row = _new_row(rel, None, None, session_meta(rel, sessions_csv.get(rel)), now)
+        _fail(row, "failed", why)
+        keep[rel] = row
+        report.landed.append(row)
+    # a landed export whose path is gone from raw/ but whose bytes are still there (renamed) moves
+    renamed_from = {sha: rel for sha, rel in landed_shas.items() if rel not in present}
+    moved_away: set[str] = set()
     writes: list[Future] = []  # Parquet files being written while the next batch is parsed
     with ThreadPoolExecutor(max_workers=READERS) as pool, ThreadPoolExecutor(max_workers=1) as writer:
-        for n, (path, data, sha) in enumerate(_read_ahead(pool, raw_files), 1):
+        for n, (path, data, sha, error) in enumerate(_read_ahead(pool, raw_files), 1):
             rel = path.relative_to(paths.raw).as_posix()
             meta = session_meta(rel, sessions_csv.get(rel))
             before = old_by_path.get(rel)
+            if error is not None:
+                row = _new_row(rel, None, None, meta, now)
+                _fail(row, "failed", f"cannot read the file: {error}")
+                if before and before["status"] == "landed":  # its landed session stays; say why it is stale
+                    report.kept.append(f"{rel}: {row['reason']}")
+                    row = before
+                else:
+                    report.landed.append(row)
+                keep[rel] = row
+                continue
             if (
                 before
                 and before["sha256"] == sha
                 and before["parser_version"] == PARSER_VERSION
                 and before["meta_fingerprint"] == meta.fingerprint
                 and (layout is None or before["layout"] == layout)
+                and _in_current_lake_layout(before)
             ):
                 keep[rel] = before
                 report.n_unchanged += 1
                 continue
+            if (
+                before
+                and before["status"] == "landed"
+                and before["sha256"] != sha
+                and not accept_shorter
+                and not _extends(data, before)
+            ):
+                keep[rel] = before
+                report.kept.append(
+                    f"{rel}: the new file ({len(data):,} bytes) is "
+                    + ("shorter than" if len(data) < before["size_bytes"] else "not an extension of")
+                    + f" the landed one ({before['size_bytes']:,} bytes); "
+                    "rerun with --accept-shorter to replace it"
+                )
+                continue
             row = _new_row(rel, sha, len(data), meta, now)
+            if sha in renamed_from:  # the old name's session moves here; it is not a duplicate of it
+                moved_away.add(renamed_from.pop(sha))
+                landed_shas.pop(sha)
             if row["course_id"] is None:
                 _fail(row, "failed", f"not in a course folder: move it to raw/<course>/{path.name}")
             elif sha in landed_shas and landed_shas[sha] != rel:
@@ -187,10 +260,17 @@ def ingest(
             writes = _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, wait_for=writes)
         for done in writes:
             done.result()  # a failed write stops the run here, before the manifest names anything
-    # an export that disappeared from raw/ keeps its landed session: nothing is lost by a move
-    gone = {rel: row for rel, row in old_by_path.items() if rel not in keep}
-    report.n_missing = len(gone)
-    keep.update(gone)
+    # an export that disappeared from raw/ keeps its landed session (nothing is lost by a mistaken
+    # move) unless pruned or renamed; a record of a file that never landed goes with the file
+    gone = {
+        rel: row for rel, row in old_by_path.items()
+        if rel not in keep and row["status"] == "landed" and rel not in moved_away
+    }
+    if prune:
+        report.n_pruned = len(gone)
+    else:
+        report.n_missing = len(gone)
+        keep.update(gone)
 
     manifest = pl.DataFrame(list(keep.values()), schema=MANIFEST_SCHEMA, orient="row")
     if not manifest.equals(old) or not paths.files_manifest.exists():
@@ -212,7 +292,7 @@ def write_parquet_atomic(frame: pl.DataFrame, target: Path) -> None:
         frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
 
 
-def _new_row(rel: str, sha: str, size: int, meta: SessionMeta, now: datetime) -> dict:
+def _new_row(rel: str, sha: str | None, size: int | None, meta: SessionMeta, now: datetime) -> dict:
     parts = rel.split("/")
     course = parts[0] if len(parts) > 1 else None
     row = dict.fromkeys(MANIFEST_SCHEMA)
@@ -303,11 +383,11 @@ def _land_batch(
             part = part.with_columns(
                 _per_file(by_idx, members, key).gather(codes).alias(name) for name, key in PER_FILE_COLUMNS.items()
             ).drop("file_idx")
-            target = paths.lake / kind / f"course_id={course}" / f"{batch_name}.parquet"
+            target = paths.lake / _data_path(kind, course, batch_name)
             writes.append(writer.submit(write_parquet_atomic, part, target))
     for _, row in landed:
-        row["messages_path"] = f"messages/course_id={row['course_id']}/{batch_name}.parquet"
-        row["rejects_path"] = f"rejects/course_id={row['course_id']}/{batch_name}.parquet"
+        row["messages_path"] = _data_path("messages", row["course_id"], batch_name)
+        row["rejects_path"] = _data_path("rejects", row["course_id"], batch_name)
         row["status"] = "landed"
     return writes
 
@@ -318,15 +398,21 @@ def _per_file(rows: dict[int, dict], members: list[int], key: str) -> pl.Expr:
     return pl.lit(pl.Series(values, dtype=pl.Categorical))
 
 
-def _read_ahead(pool: ThreadPoolExecutor, files: list[Path]) -> Iterator[tuple[Path, bytes, str]]:
-    """(path, bytes, sha256) of each file in order, read and hashed by the pool ahead of the caller.
+def _read_ahead(
+    pool: ThreadPoolExecutor, files: list[Path]
+) -> Iterator[tuple[Path, bytes | None, str | None, str | None]]:
+    """(path, bytes, sha256, error) of each file in order, read and hashed by the pool ahead of the
+    caller; a file that cannot be read gives (path, None, None, the reason).
 
     At most READ_AHEAD files or READ_AHEAD_BYTES (by their size on disk) are in flight.
     """
     queue: deque[tuple[Future, int]] = deque()
     in_flight = 0
     for path in files:
-        size = path.stat().st_size
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
         queue.append((pool.submit(_read_and_hash, path), size))
         in_flight += size
         while queue and (len(queue) >= READ_AHEAD or in_flight >= READ_AHEAD_BYTES):
@@ -337,9 +423,78 @@ def _read_ahead(pool: ThreadPoolExecutor, files: list[Path]) -> Iterator[tuple[P
         yield queue.popleft()[0].result()
 
 
-def _read_and_hash(path: Path) -> tuple[Path, bytes, str]:
-    data = path.read_bytes()
-    return path, data, hashlib.sha256(data).hexdigest()
+def _read_and_hash(path: Path) -> tuple[Path, bytes | None, str | None, str | None]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return path, None, None, exc.strerror or type(exc).__name__
+    return path, data, hashlib.sha256(data).hexdigest(), None
+
+
+def scan_raw(raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The exports under `raw` (regular files named *.txt, symbolic links followed), in path order,
+    and (relative path, reason) for every *.txt entry that is not a readable regular file: a
+    folder, a FIFO or other special file, a dangling link, a folder that cannot be listed.
+    Nothing is opened here, so a FIFO cannot block the scan."""
+    files: list[Path] = []
+    problems: list[tuple[str, str]] = []
+
+    def walk_error(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else raw
+        rel = where.relative_to(raw).as_posix() if where != raw else "."
+        problems.append((rel + "/", f"cannot list the folder: {exc.strerror or exc}"))
+
+    for folder, dirs, names in os.walk(raw, onerror=walk_error):
+        dirs.sort()
+        for name in sorted(names + [d for d in dirs if Path(d).suffix.lower() in EXPORT_SUFFIXES]):
+            path = Path(folder) / name
+            if path.suffix.lower() not in EXPORT_SUFFIXES:
+                continue
+            rel = path.relative_to(raw).as_posix()
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                problems.append((rel, "a symbolic link to nothing (its target is gone)"))
+                continue
+            except OSError as exc:
+                problems.append((rel, f"cannot read the file: {exc.strerror or exc}"))
+                continue
+            if stat.S_ISREG(st.st_mode):
+                files.append(path)
+            elif stat.S_ISDIR(st.st_mode):
+                problems.append((rel, "a folder named like an export, not a file"))
+            else:
+                kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a special file"
+                problems.append((rel, f"{kind}, not a regular file"))
+    files.sort()
+    return files, problems
+
+
+def partition_value(course_id: str) -> str:
+    """The lake's folder name for a course: the course name itself when it is a safe path segment
+    (letters, digits, `.`, `_`, `-`), else a readable slug plus a hash of the name, so any folder
+    name (with `=`, spaces or non-ASCII characters) gives one safe, distinct partition."""
+    if _SAFE_SEGMENT.fullmatch(course_id):
+        return course_id
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", course_id).strip("_")[:40] or "course"
+    return f"{slug}-{hashlib.sha256(course_id.encode()).hexdigest()[:10]}"
+
+
+def _data_path(kind: str, course_id: str, batch_name: str) -> str:
+    """A data file's path relative to the lake (as the manifest names it)."""
+    return f"{kind}/{PARTITION_KEY}={partition_value(course_id)}/{batch_name}.parquet"
+
+
+def _in_current_lake_layout(row: dict) -> bool:
+    """Whether a landed row's data file is in today's folder layout (older lakes are re-landed)."""
+    path = row.get("messages_path")
+    return path is None or path.startswith(f"messages/{PARTITION_KEY}=")
+
+
+def _extends(data: bytes, before: dict) -> bool:
+    """Whether `data` starts with the bytes that landed as `before` (sha256 of that long a prefix)."""
+    size = before["size_bytes"]
+    return size is not None and len(data) >= size and hashlib.sha256(data[:size]).hexdigest() == before["sha256"]
 
 
 def _remove_unreferenced(paths: Paths, manifest: pl.DataFrame) -> None:
