@@ -34,6 +34,7 @@ final as (
         classified.sender_name,
         classified.role,
         classified.sender_role as export_role,
+        classified.role_tag,
         classified.recipient,
         classified.is_private,
         classified.message_kind,

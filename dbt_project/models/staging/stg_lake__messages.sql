@@ -35,6 +35,7 @@ renamed as (
         sent_at,
         sender_name,
         sender_role,
+        role_tag,
         recipient,
         is_private,
         message_kind,
