@@ -54,12 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     layouts = ", ".join(f"{name} ({layout.description})" for name, layout in LAYOUTS.items())
     formats = dict(choices=sorted(LAYOUTS), help=f"read every file as this layout instead of detecting it: {layouts}")
     refresh = dict(action="store_true", help="rebuild every model from the whole lake instead of adding new sessions")
+    prune = dict(action="store_true", help="drop landed exports whose file is gone from raw/ (and their sessions)")
+    shorter = dict(
+        action="store_true",
+        help="let a re-export that is shorter than, or not an extension of, the landed file replace it",
+    )
     p = sub.add_parser("run", parents=[common], help="ingest new or changed files, build, check (the main job)")
     p.add_argument("--format", **formats)
     p.add_argument("--full-refresh", **refresh)
+    p.add_argument("--prune", **prune)
+    p.add_argument("--accept-shorter", **shorter)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
     p = sub.add_parser("ingest", parents=[common], help="land raw exports as Parquet in the lake")
     p.add_argument("--format", **formats)
+    p.add_argument("--prune", **prune)
+    p.add_argument("--accept-shorter", **shorter)
     p = sub.add_parser("build", parents=[common], help="build the warehouse with dbt (models and tests)")
     p.add_argument("--full-refresh", **refresh)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
@@ -154,9 +163,15 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     cmd = args.command
     if cmd == "run":
-        run_all(paths, layout=args.format, full_refresh=args.full_refresh, verbose=args.verbose, say=_out)
+        run_all(
+            paths, layout=args.format, full_refresh=args.full_refresh, prune=args.prune,
+            accept_shorter=args.accept_shorter, verbose=args.verbose, say=_out,
+        )
     elif cmd == "ingest":
-        run_stages(paths, "ingest", ingest=True, layout=args.format, say=_out)
+        run_stages(
+            paths, "ingest", ingest=True, layout=args.format, prune=args.prune,
+            accept_shorter=args.accept_shorter, say=_out,
+        )
     elif cmd == "build":
         run_stages(paths, "build", build=True, full_refresh=args.full_refresh, verbose=args.verbose, say=_out)
     elif cmd == "check":
@@ -185,9 +200,9 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _latest_run(paths: Paths) -> dict | None:
-    from reports.db import latest_run
+    from reports.db import latest_run, warehouse_for
 
-    return latest_run(paths.warehouse)
+    return latest_run(warehouse_for(paths.warehouse))  # the file the privacy setting allows
 
 
 def export_report(paths: Paths, course: str, session: str | None, out: str | None) -> int:

@@ -78,12 +78,15 @@ def data_dir_lock(paths: Paths) -> Iterator[None]:
         fh.close()
 
 
-def ingest_stage(paths: Paths, *, layout: str | None = None, say: Say = print):
+def ingest_stage(
+    paths: Paths, *, layout: str | None = None, prune: bool = False, accept_shorter: bool = False,
+    say: Say = print,
+):
     """Land new or changed exports; returns the ingest report."""
     from ingest import ingest
 
     try:
-        report = ingest(paths, layout=layout, progress=say)
+        report = ingest(paths, layout=layout, progress=say, prune=prune, accept_shorter=accept_shorter)
     except (FileNotFoundError, ValueError) as exc:
         raise StageError(str(exc)) from None
     for line in report.summary_lines():
@@ -209,6 +212,8 @@ def run_stages(
     check: bool = False,
     full_refresh: bool = False,
     layout: str | None = None,
+    prune: bool = False,
+    accept_shorter: bool = False,
     verbose: bool = False,
     say: Say = print,
 ) -> RunRecord:
@@ -234,7 +239,7 @@ def run_stages(
         try:
             remove_dead_run_leftovers(paths)
             if ingest:
-                ingest_stage(paths, layout=layout, say=say)
+                ingest_stage(paths, layout=layout, prune=prune, accept_shorter=accept_shorter, say=say)
                 fault_point("after_ingest")
             fingerprint = build_fingerprint(paths)
             if build:
@@ -278,12 +283,13 @@ def run_stages(
 
 
 def run_all(
-    paths: Paths, *, layout: str | None = None, full_refresh: bool = False, verbose: bool = False, say: Say = print
+    paths: Paths, *, layout: str | None = None, full_refresh: bool = False, prune: bool = False,
+    accept_shorter: bool = False, verbose: bool = False, say: Say = print,
 ) -> RunRecord:
     """The main job: ingest new or changed files, build, check."""
     return run_stages(
         paths, "run", ingest=True, build=True, check=True, full_refresh=full_refresh,
-        layout=layout, verbose=verbose, say=say,
+        layout=layout, prune=prune, accept_shorter=accept_shorter, verbose=verbose, say=say,
     )
 
 
