@@ -51,6 +51,11 @@ class Paths:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def pseudonymous_warehouse(self) -> Path:
+        """The pseudonymous twin of the warehouse, the only file read in pseudonymous mode (docs/privacy.md)."""
+        return self.data_dir / "warehouse.pseudonymous.duckdb"
+
+    @property
     def quality(self) -> Path:
         return self.data_dir / "quality"
 

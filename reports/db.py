@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from classchat.provenance import LATEST_FIRST
+from reports.privacy import Privacy, privacy_mode
 
 if TYPE_CHECKING:  # pandas is imported by DuckDB when a result is fetched; not needed to import this module
     import pandas as pd
@@ -257,6 +258,21 @@ def stamp(warehouse: Path | str) -> tuple[int, int, int]:
     except FileNotFoundError:
         wal_mtime = 0
     return (st.st_mtime_ns, st.st_size, wal_mtime)
+
+
+def warehouse_for(warehouse: Path | str, privacy: Privacy | str | None = None) -> Path:
+    """The database file a reader with this privacy setting opens (default: $CLASSCHAT_PRIVACY).
+
+    Named: `warehouse` itself. Pseudonymous: only its pseudonymous twin
+    (`warehouse.pseudonymous.duckdb`, written after every build by
+    `classchat.pseudonymise`), which holds no real name, so no query on it can
+    show one; never the named file, not even when the twin is missing (then
+    `connect` raises `WarehouseMissing` naming the twin). An unknown mode is a
+    ValueError. The report, the HTML export and `reports.queries` open every
+    connection on the file this returns.
+    """
+    mode = privacy.mode if isinstance(privacy, Privacy) else privacy_mode(privacy)
+    return Privacy(mode).warehouse(warehouse)
 
 
 def latest_run(warehouse: Path | str) -> dict[str, Any] | None:

@@ -12,9 +12,9 @@ an email attachment or a USB stick:
 - one `<style>` block that also lays the page out for print.
 
 Data is read only through `reports.db.query` (read-only, locked down, bound
-parameters). Every frame is passed through the privacy setting
-(`reports.privacy.Privacy.apply`) before anything is drawn, and every value from
-the data is HTML-escaped: chat text is untrusted. The text of private (direct)
+parameters) from the file the privacy setting allows (`reports.db.warehouse_for`):
+in pseudonymous mode only the pseudonymous warehouse, which holds no real name
+(docs/privacy.md). Every value from the data is HTML-escaped: chat text is untrusted. The text of private (direct)
 messages is never shown; they are counted in the figures. The footer says where
 the figures came from (warehouse file, run id, checks) and how names are shown.
 
@@ -146,15 +146,16 @@ def export_html(
 
     `session` is a session id (`dl101/2024-09-02_intro`), the part of it below the
     course (`2024-09-02_intro`) or a date that names one session of the course.
-    `privacy` defaults to the setting of the warehouse's data directory
-    ($CLASSCHAT_PRIVACY). `run` (run_id, ended_at, versions, ...) is named in the
-    footer; without it the latest row of the warehouse's `runs` table is, if there is one.
+    `privacy` defaults to $CLASSCHAT_PRIVACY; in pseudonymous mode everything is
+    read from the pseudonymous twin of `warehouse` alone. `run` (run_id, ended_at,
+    versions, ...) is named in the footer; without it the latest row of the `runs`
+    table of the file read is, if there is one.
     Raises ValueError naming the known courses or sessions when one is unknown.
     """
-    warehouse = Path(warehouse)
     if privacy is None:
-        privacy = Privacy.for_warehouse(warehouse.parent, warehouse)
-    data = _Data(warehouse, privacy)
+        privacy = Privacy.for_warehouse(Path(warehouse).parent, Path(warehouse))
+    warehouse = db.warehouse_for(warehouse, privacy)  # the only file this export opens
+    data = _Data(warehouse)
     course_row = _find_course(data, course)
     if session is None:
         title, body = _course_page(data, course_row)
@@ -190,14 +191,13 @@ def write_export(
 
 
 class _Data:
-    """Queries for one export: read-only, and every frame through the privacy setting."""
+    """Queries for one export, read-only, on the one file the privacy setting allows."""
 
-    def __init__(self, warehouse: Path, privacy: Privacy) -> None:
+    def __init__(self, warehouse: Path) -> None:
         self.warehouse = warehouse
-        self.privacy = privacy
 
     def frame(self, sql: str, *params: object) -> pd.DataFrame:
-        return self.privacy.apply(db.query(self.warehouse, sql, list(params)))
+        return db.query(self.warehouse, sql, list(params))
 
     def optional(self, table: str, sql: str, *params: object) -> pd.DataFrame | None:
         """A query on a table the warehouse may lack (None then)."""
@@ -1046,8 +1046,8 @@ def _footer(warehouse: Path, privacy: Privacy, run: dict | None, data: _Data) ->
         lines.append("Names are shown as they appear in the chat exports.")
     else:
         lines.append(
-            "Names are pseudonymised: each person appears as a stable pseudonym (P-…), also in @mentions; "
-            "names typed into message text otherwise are not changed."
+            "Names are pseudonymised: each person appears as a stable pseudonym (P-…), also in @mentions "
+            "and where their name is written in message text."
         )
     lines.append(
         "Times are the session's local time. The text of private (direct) messages is not shown; they are "

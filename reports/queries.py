@@ -4,7 +4,7 @@ This module owns the query library: reading each file's header, turning
 parameter values (strings from `classchat query --param k=v`, or typed values
 from the report's Queries page) into typed values that DuckDB binds, running a
 query or ad-hoc SQL through the read-only, locked-down connection of
-`reports.db`, applying the privacy setting to the result, naming the run the
+`reports.db` on the file the privacy setting allows, naming the run the
 warehouse came from, and writing a result as a table, CSV, JSON or Parquet.
 Every query runs under limits (`reports.db.Limits`; defaults in
 `reports.db.LIMITS`): a time limit and a memory limit stop it with
@@ -41,10 +41,11 @@ A query file is plain SQL that starts with a header of `--` comment lines:
 Results are pandas DataFrames. DATE columns come back as `datetime.date`
 values; `df.attrs["classchat"]` names the query, the bound parameters and the
 run that built the warehouse (the latest row of the warehouse's `runs` table,
-when the warehouse has one). With a `Privacy` in pseudonymous mode, names and
-@mentions are replaced as `reports.privacy` says and `user_id`/`user_key`
-columns by keyed pseudonyms too (an unkeyed md5 of a name could be reversed by
-guessing names). For ad-hoc SQL only columns with the known names are covered.
+when the warehouse has one). In pseudonymous mode (a `Privacy`, else
+$CLASSCHAT_PRIVACY) every query, named or ad hoc, runs on the pseudonymous
+warehouse alone (`reports.db.warehouse_for`), which holds no real name: names,
+person ids, @mentions and names in text are pseudonyms there already
+(docs/privacy.md), whatever the SQL selects.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ import duckdb
 import pandas as pd
 
 from reports import db
-from reports.privacy import Privacy, protect
+from reports.privacy import Privacy
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 TYPES = ("varchar", "integer", "double", "date", "boolean")
@@ -430,7 +431,7 @@ def run_query(
     directory: Path | None = None,
     limits: db.Limits = db.LIMITS,
 ) -> pd.DataFrame:
-    """Run the named query with its parameters bound; the result, privacy applied.
+    """Run the named query with its parameters bound, on the file `privacy` allows (`db.warehouse_for`).
 
     Runs under `limits` (time, memory, row cap; defaults `reports.db.LIMITS`):
     a result longer than the row cap is cut, and `attrs["classchat"]["cut"]`
@@ -440,8 +441,7 @@ def run_query(
     """
     query = get_query(name, directory)
     values = bind(query, raw_params)
-    frame, run, cut = _execute(warehouse, query.sql, values, limits)
-    frame = protect(frame, privacy)
+    frame, run, cut = _execute(db.warehouse_for(warehouse, privacy), query.sql, values, limits)
     frame.attrs["classchat"] = {
         "query": query.name,
         "title": query.title,
@@ -465,8 +465,7 @@ def run_sql(
     """
     if not sql or not sql.strip():
         raise QueryError("no SQL given")
-    frame, run, cut = _execute(warehouse, sql, None, limits)
-    frame = protect(frame, privacy)
+    frame, run, cut = _execute(db.warehouse_for(warehouse, privacy), sql, None, limits)
     frame.attrs["classchat"] = {
         "query": None,
         "sql": sql,

@@ -6,14 +6,11 @@ through this module:
 * `q(sql, *params)` runs one read-only query through `reports.db` with bound
   parameters and caches the result keyed on the warehouse's path, its stamp
   (`reports.db.stamp`, so a rebuilt warehouse is re-read), the SQL, the
-  parameters and the privacy setting. Results come back with the privacy
-  setting applied (`reports.privacy`), so a page cannot forget it: in
-  pseudonymous mode name columns show pseudonyms, person ids are pseudonymised,
-  and in message text both @mentions and names written without an @ are
-  replaced by the same pseudonyms.
-  Queries must therefore name their columns as `reports.privacy` expects
-  (`sender_name`, `display_name`, `asker`, `answerer`, `person`, `body`,
-  `question`, `text`, ...).
+  parameters and the privacy setting. In pseudonymous mode every query runs
+  on the pseudonymous warehouse alone (`Ctx.warehouse`, chosen by
+  `reports.db.warehouse_for`), which holds no real name: names, person ids,
+  @mentions and names in message text are pseudonyms there already
+  (docs/privacy.md), so no page can show a name, whatever it selects.
 * `choose(...)` is a sidebar selectbox whose choice lives in
   `st.session_state` under a key no widget owns, so the chosen course,
   session or person survives a switch to another page.
@@ -30,10 +27,9 @@ through this module:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -45,14 +41,14 @@ import streamlit as st
 from classchat.config import Paths, get_paths
 from reports import db
 from reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
-from reports.privacy import Privacy, privacy_mode, protect
+from reports.privacy import Privacy, privacy_mode
 from reports.queries import csv_text
 
 _CTX_KEY = "_classchat_ctx"
 _FILTER_PREFIX = "filter:"
 _WIDGET_PREFIX = "widget:"
 # Columns that identify a person by an unkeyed hash or a roster key (student numbers): hidden in
-# tables, and replaced by keyed pseudonyms in pseudonymous mode (as reports.queries does).
+# tables (keyed pseudonyms in the pseudonymous warehouse).
 KEY_COLUMNS = ("user_id", "user_key")  # hidden from tables: keys, not for reading
 # Columns whose text may name people without an @ (message text, and question topic terms).
 
@@ -81,7 +77,8 @@ class Ctx:
 
     @property
     def warehouse(self) -> Path:
-        return self.paths.warehouse
+        """The one file this run reads: the warehouse, or in pseudonymous mode (or a bad setting) its twin."""
+        return db.warehouse_for(self.paths.warehouse, self.privacy or Privacy("pseudonymous"))
 
     @property
     def data_dir(self) -> Path:
@@ -90,19 +87,15 @@ class Ctx:
 
 def _build_ctx() -> Ctx:
     paths = get_paths()
-    stamp = db.stamp(paths.warehouse)
     privacy: Privacy | None = None
     error = None
-    privacy_id = "named"
-    if paths.warehouse.is_file():  # never create a key (or the data dir) for a warehouse that is not there
-        try:
-            privacy = _privacy(str(paths.data_dir), str(paths.warehouse), stamp, privacy_mode())
-        except ValueError as exc:  # unknown CLASSCHAT_PRIVACY: refuse rather than show names
-            error = str(exc)
-        else:
-            if not privacy.named:
-                privacy_id = privacy.mode + ":" + hashlib.sha256(privacy.key).hexdigest()[:16]
-    return Ctx(paths=paths, stamp=stamp, privacy=privacy, privacy_id=privacy_id, privacy_error=error)
+    try:
+        privacy = Privacy(privacy_mode())  # no key: a reader never needs one (nor makes one)
+    except ValueError as exc:  # unknown CLASSCHAT_PRIVACY: refuse rather than show names
+        error = str(exc)
+    c = Ctx(paths=paths, stamp=(0, 0, 0), privacy=privacy, privacy_id=privacy.mode if privacy else "-",
+            privacy_error=error)
+    return replace(c, stamp=db.stamp(c.warehouse))
 
 
 def start() -> Ctx:
@@ -120,19 +113,12 @@ def ctx() -> Ctx:
 
 def named() -> bool:
     p = ctx().privacy
-    return p is None or p.named
+    return p is not None and p.named
 
 
 def name(value: object) -> object:
-    """One person's name as the privacy setting shows it (for labels and selectboxes)."""
-    p = ctx().privacy
-    return value if p is None else p.name(value)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _privacy(data_dir: str, warehouse: str, stamp: tuple[int, int, int], mode: str) -> Privacy:
-    """The privacy setting with the warehouse's names known; rebuilt when the warehouse changes."""
-    return Privacy.for_warehouse(Path(data_dir), Path(warehouse), mode)
+    """One person's name as read (for labels and selectboxes): in pseudonymous mode the file holds pseudonyms."""
+    return value
 
 
 # --- data ----------------------------------------------------------------------------
@@ -148,24 +134,21 @@ def _cached(
     _privacy: Privacy | None,
 ) -> pd.DataFrame:
     """One result. `stamp` and `privacy_id` only key the cache: a rebuilt warehouse or new setting misses."""
-    frame = db.query(warehouse, sql, list(params))
-    if privacy_id != "named":
-        frame = protect(frame, _privacy)
-    return frame
+    return db.query(warehouse, sql, list(params))
 
 
 def q(sql: str, *params: Any) -> pd.DataFrame:
-    """Run `sql` (every user value a bound `?`) on the warehouse; cached, privacy applied.
+    """Run `sql` (every user value a bound `?`) on the file the privacy setting allows; cached.
 
-    In pseudonymous mode `user_id`/`user_key` come back as pseudonyms too: fine
-    for grouping within a result, useless as a parameter (use `q_raw` for keys).
+    In pseudonymous mode `user_id`/`user_key` are keyed pseudonyms, the same in
+    every table of that file: they join and work as parameters.
     """
     c = ctx()
     return _cached(str(c.warehouse), c.stamp, sql, tuple(params), c.privacy_id, c.privacy)
 
 
 def q_raw(sql: str, *params: Any) -> pd.DataFrame:
-    """Like `q` but without the privacy setting: only for keys and counts, never shown as is."""
+    """Like `q` (the same file, so no more names than the setting allows): for keys and counts."""
     c = ctx()
     return _cached(str(c.warehouse), c.stamp, sql, tuple(params), "named", None)
 
