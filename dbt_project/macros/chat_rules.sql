@@ -40,9 +40,11 @@
           - holds a Chinese question word or A-not-A form (为什么 为啥 怎么 咋 如何
             什么 啥 哪 谁 是否 是不是 能不能 可不可以 有没有 会不会 要不要 对不对), except
             in the fixed non-questions 没什么 不怎么 怎么办都行 什么的 那么 这么 多么, or
-          - opens with an English question word or an inverted auxiliary
-            ("what", "how", "is it", "can we", "does this" ...) -- but not a
-            question word before a subject ("when I try...", "what I mean...")
+          - opens with an inverted auxiliary ("is it", "can we", "does this" ...) or
+            with an English question word followed, within two words, by an auxiliary
+            ("why does", "what time does", "how to") -- so "how likely a result this
+            extreme is" (an answer) is not a question -- but not a question word before
+            a subject ("when I try...", "what I mean...")
             -- or asks inside a sentence ("... can you see my folder",
             "did anyone ...", "anyone know ..."), or
           - opens with a Russian question word (как почему зачем что где когда можно ли).
@@ -59,7 +61,8 @@
         or (
             regexp_matches(
                 lower(trim({{ body }})),
-                '^(what|why|how|when|where|which|who|whom|whose|can|could|should|would|will|shall|may|might|is|are|was|were|am|do|does|did|have|has|had|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t|wouldn''t|couldn''t|shouldn''t)\s'
+                '^(can|could|should|would|will|shall|may|might|is|are|was|were|am|do|does|did|have|has|had|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t|wouldn''t|couldn''t|shouldn''t)\s'
+                || '|^(what|why|how|when|where|which|who|whom|whose)\s+(\S+\s+)?(is|are|was|were|am|do|does|did|can|could|should|would|will|to|has|have|had|many|much|about|if|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t)\b'
             )
             and not regexp_matches(
                 lower(trim({{ body }})),
@@ -155,4 +158,125 @@
 {% macro is_filler(body) -%}
     {#- A message with nothing to say on its own: a particle, laughter, dots ("吧", "哈哈", "hhh", "..."). -#}
     regexp_matches(lower(trim({{ body }})), '^(吧|啊|呀|哈+|h+|嗯+|哦+|噢+|额+|呃+|lol|haha+|[.。…~～!！?？]+)$')
+{%- endmacro %}
+
+{#
+    Answer evidence (models/intermediate/int_questions_answered.sql, docs/answers.md).
+    General cue words of both languages live here and nowhere else; nothing here
+    names a course, a person or one chat's vocabulary.
+#}
+
+{% macro answer_stop_words() -%}
+    {#- English words that say nothing about a topic: function words, question words, auxiliaries, chat fillers. -#}
+    ['the','and','but','for','nor','yet','with','from','into','onto','about','over','under','than','then','that',
+     'this','these','those','there','here','what','why','how','when','where','which','who','whom','whose','is','are',
+     'was','were','be','been','being','am','do','does','did','doing','done','have','has','had','can','could','should',
+     'would','will','shall','may','might','must','not','no','yes','yeah','yep','you','your','yours','we','our','us',
+     'they','them','their','he','him','his','she','her','it','its','me','my','mine','an','as','at','by','if','in',
+     'of','on','or','so','to','up','too','also','just','only','any','some','all','more','most','other','such','very',
+     'really','get','got','go','going','make','made','one','like','well','please','thanks','thank','ok','okay',
+     'hi','hello','im','ive','youre','dont','doesnt','isnt','cant','wont','didnt','thats','it''s','i''m','don''t',
+     'anyone','someone','everyone','anybody','everybody','question','questions','right','sure','good','great',
+     'now','still','again','know','think','mean','see','need','want','way','thing','things','lot','bit','much','many']
+{%- endmacro %}
+
+{% macro content_terms(body) -%}
+    {#-
+        The content terms of a message, as a list without duplicates, for the
+        shared-terms signal. Language-independent, with no dictionary:
+          - Latin words of two or more letters (tanh, relu, l2, fork), lower case, minus
+            answer_stop_words(), cut to their first five letters as a crude stem
+            (dictionary/dictionaries, order/ordered);
+          - for Han text, character bigrams of the runs left after removing function
+            characters (的 了 是 吗 我 这 什么 ...): 卷积核 -> 卷积, 积核.
+        URLs are removed first.
+    -#}
+    list_distinct(list_concat(
+        list_transform(
+            list_filter(
+                regexp_extract_all(lower({{ strip_urls(body) }}), '[a-z][a-z0-9+#_''\-]*[a-z0-9+#]'),
+                lambda w: not list_contains({{ answer_stop_words() }}, w)
+            ),
+            lambda w: left(w, 5)
+        ),
+        list_filter(
+            list_transform(
+                range(1, length(regexp_replace({{ body }}, '[的了是吗呢啊吧么嘛呀哦噢嗯我你他她它们这那个些什么怎为啥哪谁有没不也都就还在和与或会能要可以一下老师同学请问哈呃额对好]', ' ', 'g'))),
+                lambda i: substr(regexp_replace({{ body }}, '[的了是吗呢啊吧么嘛呀哦噢嗯我你他她它们这那个些什么怎为啥哪谁有没不也都就还在和与或会能要可以一下老师同学请问哈呃额对好]', ' ', 'g'), i, 2)
+            ),
+            lambda b: regexp_matches(b, '^\p{Han}{2}$')
+        )
+    ))
+{%- endmacro %}
+
+{% macro strip_address(body_lower) -%}
+    {#- The message without an opening "@name " or "Name, " / "名字，" (the words an answer starts with). -#}
+    trim(regexp_replace({{ body_lower }}, '^\s*(@[^\s@,:，：]+(\s+[^\s@,:，：]+)?\s*[,:，：]?\s*|[^\s,:，：@]{1,20}(\s[^\s,:，：@]{1,20})?\s*[,:，：]\s*)', ''))
+{%- endmacro %}
+
+{% macro question_form(body) -%}
+    {#-
+        What a question asks for, which decides the answer cues that fit it:
+        why, how, when, where, quantity, yesno, what (the first that holds), else null.
+    -#}
+    case
+        when regexp_matches(lower({{ body }}), '为什么|为啥|怎么会|何必|\bwhy\b|how come') then 'why'
+        when regexp_matches(lower({{ body }}), '多少|几个|几次|几层|几点|\bhow (many|much|long|big|often)\b') then 'quantity'
+        when regexp_matches(lower({{ body }}), '什么时候|何时|几号|\bwhen\b|what time|what day') then 'when'
+        when regexp_matches(lower({{ body }}), '哪里|哪儿|在哪|\bwhere\b') then 'where'
+        when regexp_matches(lower({{ body }}), '怎么|怎样|如何|\bhow\b') then 'how'
+        when regexp_matches(lower({{ body }}), '吗|么[？?。.!！~～ ]*$|是不是|是否|能不能|可不可以|有没有|会不会|要不要|对不对|对吧|是吧|行不行|好不好')
+            or regexp_matches(lower(trim({{ body }})), '^(is|are|was|were|am|do|does|did|can|could|should|would|will|shall|may|might|has|have|had|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t)\s')
+            or regexp_matches(lower({{ body }}), ',? (right|correct|ok|okay)\s*[?？]\s*$')
+            then 'yesno'
+        else 'what'
+    end
+{%- endmacro %}
+
+{% macro answer_cues(body) -%}
+    {#-
+        The answer cues a message carries (a list of: yesno, because, method, time, place,
+        number, definition), read after an opening address ("Ana, yes, ..." -> "yes, ...").
+        `yesno` only at the start, so "no idea what you mean" is not a "no".
+    -#}
+    list_filter([
+        case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
+            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|right|sure|of course|definitely|indeed|not really|not quite|it is|it does|it can|it will|you can|you do|you don''t|you can''t|you need|they are|we do|we will|it depends|it''s (fine|ok|okay|possible|the same)|that''s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|不会|不用|不要|需要|不需要|当然|一样|不一样|不行)([^a-z]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
+            then 'yesno' end,
+        case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that''s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然')
+            then 'because' end,
+        case when regexp_matches(lower({{ body }}), '\byou (can|could|need|have to|should|just|might)\b|\b(use|try|click|go to|run|type|open|press|set|add|call|install)\b|\bby (using|adding|setting)\b|[a-z_]+\.[a-z_]+\(|用|先|直接|通过|打开|点击|设置|加上|改成|换成|就行|就可以|即可')
+            then 'method' end,
+        case when regexp_matches(lower({{ body }}), '[0-9]|\b(today|tomorrow|tonight|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|morning|afternoon|evening|next|later|soon|am|pm)\b|[点号周]|星期|明天|今天|下周|下次|之后|以后|马上|晚上|上午|下午')
+            then 'time' end,
+        case when regexp_matches(lower({{ body }}), '^\s*(in|on|at|under|inside|from|via)\b|\b(tab|page|folder|link|site|website|portal|channel|drive|repo|chapter)\b|https?://|在|群|网站|链接|文件夹|页|章')
+            then 'place' end,
+        case when regexp_matches(lower({{ body }}), '[0-9]|[一二三四五六七八九十两百千万]|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)\b')
+            then 'number' end,
+        case when regexp_matches(lower({{ body }}), '就是|是指|指的是|意思是|相当于|等于|叫做|表示|\bmeans\b|refers to|stands for|\bis (a|an|the|when|how)\b|\bare (a|an|the)\b|\bit''?s (a|an|the|when|how)\b')
+            then 'definition' end
+    ], lambda c: c is not null)
+{%- endmacro %}
+
+{% macro cue_fits(form, cues) -%}
+    {#- The question's form and a candidate's answer cues agree (see question_form / answer_cues). -#}
+    (
+        ({{ form }} = 'yesno' and list_contains({{ cues }}, 'yesno'))
+        or ({{ form }} = 'why' and list_contains({{ cues }}, 'because'))
+        or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because')))
+        or ({{ form }} = 'when' and list_contains({{ cues }}, 'time'))
+        or ({{ form }} = 'where' and list_contains({{ cues }}, 'place'))
+        or ({{ form }} = 'quantity' and list_contains({{ cues }}, 'number'))
+        or ({{ form }} = 'what' and (list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'place') or list_contains({{ cues }}, 'number')))
+    )
+{%- endmacro %}
+
+{% macro cue_mismatch(form, cues, core_length) -%}
+    {#- A bare yes/no (a few characters) to a question that asks why, how or what. -#}
+    ({{ form }} in ('why', 'how', 'what') and list_contains({{ cues }}, 'yesno') and {{ core_length }} <= 8)
+{%- endmacro %}
+
+{% macro is_thanks(body) -%}
+    {#- A message that opens with thanks or praise, however long ("Thanks to both speakers, great session!"). -#}
+    regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }}, '(^|\n)(thanks|thank you|thx|ty|great (session|talk|class|lecture)|谢谢|謝謝|感谢|感謝|多谢|辛苦)')
 {%- endmacro %}

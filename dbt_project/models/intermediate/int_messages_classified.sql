@@ -1,6 +1,9 @@
 -- What each message is. The rules live in macros/chat_rules.sql. A message is a
--- question when its intent is `question`: a tech complaint phrased as a question
--- ("听不到了吗") is a tech issue, a roll-call reply is not a question.
+-- question when its intent is `question`, or when its intent is `tech_issue` and it is
+-- phrased as a question ("No sound?", "卡住了么"): a question whose intent is tech trouble
+-- (docs/contract.md). A roll-call reply is never a question.
+-- The answer-evidence inputs of int_questions_answered (content terms, question form,
+-- answer cues, ...) are computed here, once per message.
 with messages as (
 
     select * from {{ ref('int_messages_identified') }}
@@ -22,7 +25,9 @@ classified as (
     select
         intents.*,
         date_trunc('minute', sent_at) as minute_at,
-        base_intent = 'question' as is_question,
+        base_intent = 'question'
+            or (base_intent = 'tech_issue' and message_kind in ('text', 'reply') and {{ is_question('body') }})
+            as is_question,
         {{ has_link('body') }} as has_link,
         {{ mentions('body') }} as mentions,
         {{ language('body') }} as language,
@@ -34,6 +39,11 @@ classified as (
             and not {{ is_filler('body') }} as is_substantive,
         message_kind in ('text', 'reply')
             and (contains(body, '@') or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')) as may_address_someone,
+        {{ content_terms('body') }} as content_terms,
+        {{ question_form('body') }} as question_form,
+        {{ answer_cues('body') }} as answer_cues,
+        length({{ strip_address('lower(body)') }}) as core_length,
+        {{ is_thanks('body') }} as is_thanks,
     from intents
 
 )

@@ -1,30 +1,100 @@
--- One row per question with the message that answers it, by the first rule that finds one:
---   1. reply:   the first reply (Zoom "Replying to") to the question by someone else;
---   2. mention: the first message by someone else within mention_window_minutes that
---               @mentions the asker or opens with the asker's name ("Wei Lin, ...");
---   3. next:    the first substantive message by someone else within answer_window_minutes:
---               not a question, not thanks/ok, roll call, tech trouble or "go on" (intent other or
---               link), and not a bare particle or laughter ("吧", "哈哈", "...").
--- Candidates must be visible to the asker (public, or private to the asker).
--- A question the same person asks again later in the session (same or near text) is
--- unanswered-and-repeated: its asker did not get an answer, whatever followed it.
--- Candidate pairs are found through (session, minute) keys, so the cost grows with the
--- messages near each question, not with the square of a session's length; each rule
--- joins only the messages that could satisfy it (substantive ones, or ones that address someone).
-{% set answer_window = var('answer_window_minutes') %}
-{% set mention_window = var('mention_window_minutes') %}
+-- One row per question with the messages that answer it, found by evidence (docs/answers.md).
+--
+-- Candidates: every later message by someone else within answer_window_minutes that could
+-- be an answer (is_substantive: text or reply, intent other or link, not a bare particle or
+-- laughter -- so never a question, thanks/ok, roll call, tech trouble or "go on"), visible
+-- to the asker (public, or private between the two); a Zoom reply to the question is a
+-- candidate whatever its delay. Each pair is scored by the signals below; the weights are
+-- the dbt var answer_weights, the cue words live in macros/chat_rules.sql:
+--   for:     reply (a Zoom reply/quote of the question), addresses_asker (@name, "Name, ...",
+--            a private message to the asker), shared_terms (per shared content term, at most
+--            two: words, or Han character bigrams), answer_cue (the cue fits the question's
+--            form: yes/no, because, a method, a time, a place, a number, a definition),
+--            staff (instructor or TA), helper (answered another question earlier in the
+--            session), acknowledged (the asker's next message is thanks/ok, nothing in
+--            between), next_message / second_message (first or second substantive message
+--            after the question);
+--   against: addresses_other (addresses someone else), cue_mismatch (a bare yes/no to a
+--            why/how/what question), thanks (opens with thanks or praise), late (after
+--            answer_quick_minutes), asked_again (the asker asks the same again after it).
+-- One message answers one question: the one it scores highest with (ties: the newer
+-- question). A question's answers are its assigned candidates scoring at least
+-- answer_threshold; the strongest is answer_message_id, the first sets response_seconds.
+-- The helper signal needs links: a first pass scores without it, its links name the
+-- helpers, a second pass adds it.
+-- Candidate pairs come through (session, minute) keys, so the cost grows with the messages
+-- near each question, not with the square of a session's length.
+{% set window = var('answer_window_minutes') %}
+{% set quick = var('answer_quick_minutes') %}
+{% set ack_window = var('ack_window_minutes') %}
+{% set w = var('answer_weights') %}
+{% set threshold = var('answer_threshold') %}
 
 with messages as (
 
-    select * from {{ ref('int_messages_classified') }}
+    select
+        *,
+        count(*) filter (where is_substantive) over (
+            partition by session_id order by seq rows between unbounded preceding and current row
+        ) as substantive_upto,
+    from {{ ref('int_messages_classified') }}
     {{ only_new_sessions() }}
 
 ),
 
 questions as (
 
-    select * from messages
+    select
+        *,
+        case
+            when contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
+                then split_part(sender_key, ' ', 1)
+        end as first_key,
+    from messages
     where is_question
+
+),
+
+candidates as (
+
+    select
+        session_id, minute_at, message_id, seq, sent_at, user_id, role, is_private, recipient_key,
+        body_lower, reply_to_message_id, content_terms, answer_cues, core_length, is_thanks,
+        substantive_upto, may_address_someone,
+    from messages
+    where is_substantive
+
+),
+
+-- people of the session a message may address, by full name key or first name
+people as (
+
+    select distinct session_id, user_id, sender_key as name from messages
+    where message_kind in ('text', 'reply') and length(sender_key) >= 2
+    union
+    select distinct session_id, user_id, split_part(sender_key, ' ', 1) as name from messages
+    where message_kind in ('text', 'reply') and contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
+
+),
+
+addressed as (
+
+    select
+        candidates.message_id,
+        list_distinct(list(people.user_id)) as addressed_user_ids,
+    from candidates
+    inner join people
+        on candidates.session_id = people.session_id
+        and candidates.user_id != people.user_id
+    where candidates.may_address_someone
+        and (
+            contains(candidates.body_lower, '@' || people.name)
+            or (
+                starts_with(candidates.body_lower, people.name)
+                and substr(candidates.body_lower, length(people.name) + 1, 1) in (',', ':', '，', '：')
+            )
+        )
+    group by candidates.message_id
 
 ),
 
@@ -33,126 +103,244 @@ question_minutes as (
     select
         questions.message_id as question_id,
         questions.session_id,
-        questions.seq,
-        questions.sent_at as asked_at,
-        questions.user_id,
-        questions.sender_key,
         questions.minute_at + to_minutes(cast(step as bigint)) as minute_at,
-        step,
     from questions
-    cross join unnest(range(0, {{ [answer_window, mention_window] | max }} + 1)) as steps(step)
+    cross join unnest(range(0, {{ window }} + 1)) as steps(step)
 
 ),
 
--- the messages that could answer: only the columns and rows each rule needs
-substantive as (
+pair_keys as (
 
-    select session_id, minute_at, message_id, seq, sent_at, user_id, is_private, recipient_key,
-    from messages
-    where is_substantive
-
-),
-
-addressing as (
-
-    select session_id, minute_at, message_id, seq, sent_at, user_id, is_private, recipient_key, body_lower,
-    from messages
-    where may_address_someone
-
-),
-
-next_candidates as (
-
-    select
-        question_minutes.question_id,
-        substantive.message_id as answer_id,
-        substantive.seq as answer_seq,
+    select question_minutes.question_id, candidates.message_id as answer_id,
     from question_minutes
-    inner join substantive
-        on question_minutes.session_id = substantive.session_id
-        and question_minutes.minute_at = substantive.minute_at
-    where question_minutes.step <= {{ answer_window }}
-        and substantive.seq > question_minutes.seq
-        and substantive.user_id != question_minutes.user_id
-        and substantive.sent_at <= question_minutes.asked_at + to_minutes({{ answer_window }})
-        and (not substantive.is_private or substantive.recipient_key = question_minutes.sender_key)
-
-),
-
-mention_candidates as (
-
-    select
-        question_minutes.question_id,
-        addressing.message_id as answer_id,
-        addressing.seq as answer_seq,
-    from question_minutes
-    inner join addressing
-        on question_minutes.session_id = addressing.session_id
-        and question_minutes.minute_at = addressing.minute_at
-    where addressing.seq > question_minutes.seq
-        and addressing.user_id != question_minutes.user_id
-        and addressing.sent_at <= question_minutes.asked_at + to_minutes({{ mention_window }})
-        and (not addressing.is_private or addressing.recipient_key = question_minutes.sender_key)
-        and (
-            contains(addressing.body_lower, '@' || question_minutes.sender_key)
-            or (
-                starts_with(addressing.body_lower, question_minutes.sender_key)
-                and substr(addressing.body_lower, length(question_minutes.sender_key) + 1, 1) in (',', ':', '，', '：')
-            )
-        )
-
-),
-
-by_reply as (
-
-    select
-        questions.message_id as question_id,
-        min_by(replies.message_id, replies.seq) as answer_id,
+    inner join candidates
+        on question_minutes.session_id = candidates.session_id
+        and question_minutes.minute_at = candidates.minute_at
+    union
+    select questions.message_id as question_id, candidates.message_id as answer_id,
     from questions
-    inner join messages as replies
-        on questions.message_id = replies.reply_to_message_id
-    where replies.user_id != questions.user_id
-    group by questions.message_id
+    inner join candidates
+        on questions.message_id = candidates.reply_to_message_id
 
 ),
 
-by_mention as (
+-- the asker asks the same again (same or near text): the time of the first repeat
+repeats as (
 
     select
-        question_id,
-        min_by(answer_id, answer_seq) as answer_id,
-    from mention_candidates
-    group by question_id
-
-),
-
-by_next as (
-
-    select
-        question_id,
-        min_by(answer_id, answer_seq) as answer_id,
-    from next_candidates
-    group by question_id
-
-),
-
-repeated as (
-
-    select distinct earlier.message_id as question_id
+        earlier.message_id as question_id,
+        min(later.seq) as repeat_seq,
     from questions as earlier
     inner join questions as later
         on earlier.session_id = later.session_id
         and earlier.user_id = later.user_id
         and later.seq > earlier.seq
-    where {{ fold_whitespace('lower(earlier.body)') }} = {{ fold_whitespace('lower(later.body)') }}
+    where {{ fold_whitespace('earlier.body_lower') }} = {{ fold_whitespace('later.body_lower') }}
         or jaro_winkler_similarity(
-            {{ fold_whitespace('lower(earlier.body)') }}, {{ fold_whitespace('lower(later.body)') }}
+            {{ fold_whitespace('earlier.body_lower') }}, {{ fold_whitespace('later.body_lower') }}
         ) >= 0.9
         or (length(earlier.body) >= 6 and contains(later.body, earlier.body))
+    group by earlier.message_id
 
 ),
 
-matched as (
+pairs as (
+
+    select
+        questions.message_id as question_id,
+        questions.session_id,
+        questions.seq as question_seq,
+        questions.user_id as asker_user_id,
+        candidates.message_id as answer_id,
+        candidates.seq as answer_seq,
+        candidates.user_id as answerer_user_id,
+        candidates.sent_at as answered_at,
+        candidates.substantive_upto,
+        candidates.reply_to_message_id is not distinct from questions.message_id as is_reply,
+        (
+            contains(candidates.body_lower, '@' || questions.sender_key)
+            or (
+                starts_with(candidates.body_lower, questions.sender_key)
+                and substr(candidates.body_lower, length(questions.sender_key) + 1, 1) in (',', ':', '，', '：')
+            )
+            or (questions.first_key is not null and (
+                contains(candidates.body_lower, '@' || questions.first_key)
+                or (
+                    starts_with(candidates.body_lower, questions.first_key)
+                    and substr(candidates.body_lower, length(questions.first_key) + 1, 1) in (',', ':', '，', '：')
+                )
+            ))
+            or (candidates.is_private and candidates.recipient_key = questions.sender_key)
+        ) as addresses_asker,
+        coalesce(len(list_filter(addressed.addressed_user_ids, lambda u: u != questions.user_id)) > 0, false)
+            as addresses_someone_else,
+        len(list_intersect(questions.content_terms, candidates.content_terms)) as n_shared_terms,
+        {{ cue_fits('questions.question_form', 'candidates.answer_cues') }} as cue_fits,
+        {{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'candidates.core_length') }}
+            as cue_mismatch,
+        candidates.role in ('instructor', 'ta') as is_staff,
+        candidates.is_thanks,
+        candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
+        candidates.sent_at > questions.sent_at + to_minutes({{ quick }}) as is_late,
+        repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again,
+    from pair_keys
+    inner join questions on pair_keys.question_id = questions.message_id
+    inner join candidates on pair_keys.answer_id = candidates.message_id
+    left join addressed on candidates.message_id = addressed.message_id
+    left join repeats on questions.message_id = repeats.question_id
+    where candidates.seq > questions.seq
+        and candidates.user_id != questions.user_id
+        and (
+            candidates.sent_at <= questions.sent_at + to_minutes({{ window }})
+            or candidates.reply_to_message_id = questions.message_id
+        )
+        and (not candidates.is_private or candidates.recipient_key = questions.sender_key)
+
+),
+
+-- the asker's next message after the candidate, when it is thanks/ok with nothing substantive in between
+acknowledged as (
+
+    select
+        pairs.question_id,
+        pairs.answer_id,
+        arg_min(
+            asker_messages.base_intent = 'acknowledgement' or asker_messages.is_thanks,
+            asker_messages.seq
+        ) as is_acknowledged,
+        arg_min(asker_messages.substantive_upto, asker_messages.seq) as ack_substantive_upto,
+    from pairs
+    inner join messages as asker_messages
+        on pairs.session_id = asker_messages.session_id
+        and pairs.asker_user_id = asker_messages.user_id
+        and asker_messages.seq > pairs.answer_seq
+        and asker_messages.sent_at <= pairs.answered_at + to_minutes({{ ack_window }})
+    group by pairs.question_id, pairs.answer_id
+
+),
+
+signals as (
+
+    select
+        pairs.*,
+        coalesce(acknowledged.is_acknowledged and acknowledged.ack_substantive_upto = pairs.substantive_upto, false)
+            as is_acknowledged,
+    from pairs
+    left join acknowledged
+        on pairs.question_id = acknowledged.question_id
+        and pairs.answer_id = acknowledged.answer_id
+
+),
+
+scored as (
+
+    select
+        *,
+        {{ w.reply }} * is_reply::int
+        + {{ w.addresses_asker }} * addresses_asker::int
+        + {{ w.addresses_other }} * (addresses_someone_else and not addresses_asker and not is_reply)::int
+        + {{ w.shared_term }} * least(n_shared_terms, 2)
+        + {{ w.answer_cue }} * cue_fits::int
+        + {{ w.cue_mismatch }} * cue_mismatch::int
+        + {{ w.staff }} * is_staff::int
+        + {{ w.acknowledged }} * is_acknowledged::int
+        + {{ w.next_message }} * (n_between = 0)::int
+        + {{ w.second_message }} * (n_between = 1)::int
+        + {{ w.thanks }} * is_thanks::int
+        + {{ w.late }} * is_late::int
+        + {{ w.asked_again }} * asked_again::int
+            as base_score,
+    from signals
+
+),
+
+-- first pass: who answered which question without the helper signal
+first_pass as (
+
+    select * from scored
+    qualify row_number() over (partition by answer_id order by base_score desc, question_seq desc) = 1
+
+),
+
+helpers as (
+
+    select session_id, answerer_user_id, min(answer_seq) as first_answer_seq,
+    from first_pass
+    where base_score >= {{ threshold }}
+    group by session_id, answerer_user_id
+
+),
+
+rescored as (
+
+    select
+        scored.*,
+        not scored.is_staff and helpers.first_answer_seq is not null
+            and helpers.first_answer_seq < scored.answer_seq as is_helper,
+        scored.base_score
+            + {{ w.helper }} * (not scored.is_staff and coalesce(helpers.first_answer_seq < scored.answer_seq, false))::int
+            as score,
+    from scored
+    left join helpers
+        on scored.session_id = helpers.session_id
+        and scored.answerer_user_id = helpers.answerer_user_id
+
+),
+
+-- one message answers the question it fits best; a question keeps its candidates above the threshold
+linked as (
+
+    select
+        *,
+        row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank,
+    from (
+        select * from rescored
+        qualify row_number() over (partition by answer_id order by score desc, question_seq desc) = 1
+    )
+    where score >= {{ threshold }}
+
+),
+
+per_question as (
+
+    select
+        question_id,
+        list(answer_id order by answer_seq) as answer_message_ids,
+        min(answered_at) as first_answered_at,
+    from linked
+    group by question_id
+
+),
+
+best as (
+
+    select
+        question_id,
+        answer_id,
+        answerer_user_id,
+        score,
+        list_filter([
+            case when is_reply then 'reply' end,
+            case when addresses_asker then 'addresses_asker' end,
+            case when addresses_someone_else and not addresses_asker and not is_reply then 'addresses_other' end,
+            case when n_shared_terms > 0 then 'shared_terms' end,
+            case when cue_fits then 'answer_cue' end,
+            case when cue_mismatch then 'cue_mismatch' end,
+            case when is_staff then 'staff' end,
+            case when is_helper then 'helper' end,
+            case when is_acknowledged then 'acknowledged' end,
+            case when n_between = 0 then 'next_message' end,
+            case when n_between = 1 then 'second_message' end,
+            case when is_thanks then 'thanks' end,
+            case when is_late then 'late' end,
+            case when asked_again then 'asked_again' end
+        ], lambda s: s is not null) as evidence,
+    from linked
+    where strength_rank = 1
+
+),
+
+final as (
 
     select
         questions.message_id as question_id,
@@ -160,50 +348,32 @@ matched as (
         questions.course_id,
         questions.user_id as asker_user_id,
         questions.sent_at as asked_at,
-        questions.landed_at,
-        repeated.question_id is not null as is_repeated,
+        best.answer_id as answer_message_id,
+        per_question.answer_message_ids,
         case
-            when repeated.question_id is not null then null
-            when by_reply.answer_id is not null then 'reply'
-            when by_mention.answer_id is not null then 'mention'
-            when by_next.answer_id is not null then 'next'
+            when best.answer_id is null then null
+            when list_contains(best.evidence, 'reply') then 'reply'
+            when list_contains(best.evidence, 'addresses_asker') then 'mention'
+            else 'evidence'
         end as answer_rule,
-        case
-            when repeated.question_id is null
-                then coalesce(by_reply.answer_id, by_mention.answer_id, by_next.answer_id)
-        end as answer_id,
-    from questions
-    left join by_reply on questions.message_id = by_reply.question_id
-    left join by_mention on questions.message_id = by_mention.question_id
-    left join by_next on questions.message_id = by_next.question_id
-    left join repeated on questions.message_id = repeated.question_id
-
-),
-
-final as (
-
-    select
-        matched.question_id,
-        matched.session_id,
-        matched.course_id,
-        matched.asker_user_id,
-        matched.asked_at,
-        matched.answer_id as answer_message_id,
-        matched.answer_rule,
+        cast(best.score as double) as answer_score,
+        best.evidence as answer_evidence,
         answers.user_id as answerer_user_id,
-        answers.sent_at as answered_at,
-        date_diff('second', matched.asked_at, answers.sent_at) as response_seconds,
+        per_question.first_answered_at as answered_at,
+        date_diff('second', questions.sent_at, per_question.first_answered_at) as response_seconds,
         case
             when answers.message_id is null then null
             when answers.role in ('instructor', 'ta') then answers.role
             else 'peer'
         end as answer_source,
-        matched.is_repeated,
-        matched.answer_id is null as is_unanswered,
-        matched.landed_at,
-    from matched
-    left join messages as answers
-        on matched.answer_id = answers.message_id
+        repeats.question_id is not null as is_repeated,
+        best.answer_id is null as is_unanswered,
+        questions.landed_at,
+    from questions
+    left join best on questions.message_id = best.question_id
+    left join per_question on questions.message_id = per_question.question_id
+    left join messages as answers on best.answer_id = answers.message_id
+    left join repeats on questions.message_id = repeats.question_id
 
 )
 

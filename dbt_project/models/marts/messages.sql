@@ -12,15 +12,14 @@ questions as (
 
 ),
 
--- a message that answers several questions answers the earliest of them here
+-- every answer message of a question (int_questions_answered matches each to one question)
 answers as (
 
     select
-        answer_message_id as message_id,
+        answer_id as message_id,
         arg_min(question_id, asked_at) as answers_message_id,
-    from questions
-    where answer_message_id is not null
-    group by answer_message_id
+    from (select question_id, asked_at, unnest(answer_message_ids) as answer_id from questions)
+    group by answer_id
 
 ),
 
@@ -54,6 +53,8 @@ final as (
         questions.answer_rule,
         questions.answer_source,
         questions.response_seconds,
+        questions.answer_score,
+        questions.answer_evidence,
         answers.answers_message_id,
         classified.has_link,
         classified.mentions,
