@@ -66,12 +66,13 @@ def main() -> None:
 
     if ctx.privacy_error:
         st.error(
-            f"The privacy setting is not valid: {ctx.privacy_error}. Nothing is shown until it is fixed."
+            f"The privacy setting is not valid: {ui.plain(ctx.privacy_error)}. "
+            "Nothing is shown until it is fixed."
         )
         st.stop()
     if not ctx.warehouse.is_file():
         st.info(
-            f"No warehouse at `{ctx.warehouse}` yet.\n\n"
+            f"No warehouse at {ui.code(ctx.warehouse)} yet.\n\n"
             "Put chat exports under `raw/<course>/` in the data directory and run `classchat run` "
             "to build it (or `classchat demo` to try it on generated sample courses). "
             "The data directory is `./data` unless `--data-dir` or `CLASSCHAT_DATA_DIR` says otherwise."
@@ -87,8 +88,8 @@ def main() -> None:
             detail = "it holds no marts"
         if not marts_there:
             st.error(
-                f"The warehouse at `{ctx.warehouse}` has no `sessions` table; rebuild it with "
-                f"`classchat run`.\n\n({detail})"
+                f"The warehouse at {ui.code(ctx.warehouse)} has no `sessions` table; rebuild it with "
+                f"`classchat run`.\n\n({ui.plain(detail)})"
             )
             st.stop()
         current.run()
@@ -96,6 +97,9 @@ def main() -> None:
     except db.WarehouseBusy:
         # A `classchat run` holds the write lock; any query of this run may meet it.
         st.warning("The warehouse is being rebuilt right now. Reload this page in a moment.")
+    except db.LimitExceeded as exc:
+        # A page's own query ran past the time or memory limit (reports.db.LIMITS).
+        st.error(f"This page could not be shown: {ui.plain(exc)}.")
 
 
 main()

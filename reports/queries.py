@@ -111,7 +111,7 @@ class Param:
         elif self.default is None:
             spec = "optional"
         else:
-            spec = f"default {_literal(self.default)}"
+            spec = f"default {literal(self.default)}"
         return f"{self.name} ({self.type}, {spec})"
 
 
@@ -499,7 +499,7 @@ def provenance(frame: pd.DataFrame) -> str:
     parts = [f"query {meta['query']}" if meta.get("query") else "ad-hoc SQL"]
     params = meta.get("params") or {}
     if params:
-        parts.append(" ".join(f"{k}={'null' if v is None else _literal(v)}" for k, v in params.items()))
+        parts.append(" ".join(f"{k}={'null' if v is None else literal(v)}" for k, v in params.items()))
     run = meta.get("run")
     if run:
         outcome = f", {run['outcome']}" if run.get("outcome") else ""
@@ -741,7 +741,8 @@ def _is_binary(stream: Any) -> bool:
     return isinstance(mode, str) and "b" in mode
 
 
-def _literal(value: Any) -> str:
+def literal(value: Any) -> str:
+    """A parameter value as `--param k=v` takes it back: true/false, ISO dates, numbers and text as is."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date):

@@ -18,6 +18,12 @@ through this module:
   byte-order mark, so spreadsheet programs read Chinese text correctly).
 * `bar_*`/`show_chart` build Altair charts that read well with Chinese text
   (CJK fonts first, no truncated or rotated labels).
+* `plain(text)` and `code(text)` put data (names, titles, file names, course
+  and session ids, paths, error messages) into a Streamlit element that
+  renders markdown (title, header, caption, markdown, info/warning/error,
+  tab and expander labels) so it shows exactly as written: no link, no
+  bold, no `:red[...]` colour, no HTML, no formula. Widgets' options
+  (selectbox `format_func`) and tables are plain text already.
 * `sidebar_footer()` names the run the figures come from (the warehouse's
   `runs` table, when it has one), the privacy setting and where the docs are.
 
@@ -268,9 +274,11 @@ def choose_course(frame: pd.DataFrame | None = None) -> str | None:
     )
 
 
-def session_label(session_date: object, title: object, session_id: str = "") -> str:
+def session_label(session_date: object, title: object, session_id: str = "", *, markdown: bool = False) -> str:
+    """`2024-06-03 · week1`: the date and the title (the session id without one); with `markdown`,
+    the title escaped by `plain` for a title or caption (options and tables take it as it is)."""
     text = title if isinstance(title, str) and title.strip() else session_id
-    return f"{fmt_date(session_date)} · {text}"
+    return f"{fmt_date(session_date)} · {plain(text) if markdown else text}"
 
 
 def choose_session(course: str) -> tuple[str | None, pd.DataFrame]:
@@ -287,6 +295,33 @@ def choose_session(course: str) -> tuple[str | None, pd.DataFrame]:
         help="Newest first.",
     )
     return session_id, sessions
+
+
+# --- data in markdown ----------------------------------------------------------------
+
+# Every ASCII punctuation character: CommonMark shows a backslash-escaped one literally,
+# which also stops emphasis, links, images, HTML, Streamlit's `:color[...]` directives,
+# `:material/...:` icons, emoji short codes and $math$.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# GFM also links bare URLs (`https://`, `www.`) and e-mail addresses found in the text after
+# escapes are read, so a WORD JOINER (invisible) goes where it breaks those patterns.
+_AUTOLINK = re.compile(r"\\:(?=\\/)|(?i:www)(?=\\\.)|\\@")
+WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """`text` as markdown that shows it exactly as written, on one line (see the module docstring)."""
+    escaped = _MD_PUNCT.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
+
+
+def code(text: object) -> str:
+    """`text` as an inline code span (ids, paths), whatever backticks it holds; nothing inside is markup."""
+    body = _LINE_BREAKS.sub(" ", str(text))
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") or not body.strip() else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
 
 
 # --- formatting -------------------------------------------------------------------
@@ -450,7 +485,7 @@ def docs_paths() -> dict[str, Path]:
 
 
 def provenance_line() -> str:
-    """Which run the figures come from (or when the warehouse was built, without a runs table)."""
+    """Which run the figures come from (or when the warehouse was built, without a runs table); markdown."""
     c = ctx()
     built = datetime.fromtimestamp(c.stamp[0] / 1e9).strftime("%Y-%m-%d %H:%M") if c.stamp[0] else "?"
     run = latest_run()
@@ -458,14 +493,14 @@ def provenance_line() -> str:
         return f"Warehouse built {built} (it records no runs)."
     ended = run.get("ended_at")
     when = pd.Timestamp(ended).strftime("%Y-%m-%d %H:%M") if not missing(ended) else built
-    parts = [f"Figures from run `{run.get('run_id')}`"]
+    parts = [f"Figures from run {code(run.get('run_id'))}"]
     if run.get("command"):
-        parts.append(f"`classchat {run['command']}`")
+        parts.append(code(f"classchat {run['command']}"))
     parts.append(f"finished {when}")
     if run.get("outcome"):
-        parts.append(str(run["outcome"]).replace("_", " "))
+        parts.append(plain(str(run["outcome"]).replace("_", " ")))
     if run.get("classchat_version"):
-        parts.append(f"classchat {run['classchat_version']}")
+        parts.append(f"classchat {plain(run['classchat_version'])}")
     return " · ".join(parts) + "."
 
 
@@ -476,15 +511,15 @@ def sidebar_footer() -> None:
         st.divider()
         st.caption(provenance_line())
         mode = "pseudonyms (`CLASSCHAT_PRIVACY=pseudonymous`)" if not named() else "names as in the exports"
-        st.caption(f"People shown by {mode}. Data directory `{c.data_dir}`.")
+        st.caption(f"People shown by {mode}. Data directory {code(c.data_dir)}.")
         docs = docs_paths()
         with st.expander("Documentation", icon=":material/menu_book:"):
             static = docs["dbt_static"] if docs["dbt_static"].is_file() else None
             site = docs["dbt_site"]
             if site.is_file() or static:
-                st.markdown(f"Tables and columns (dbt docs): `{site if site.is_file() else static}`")
+                st.markdown(f"Tables and columns (dbt docs): {code(site if site.is_file() else static)}")
             else:
-                st.markdown(f"dbt docs not built yet (`classchat docs` writes `{site}`).")
+                st.markdown(f"dbt docs not built yet (`classchat docs` writes {code(site)}).")
             download_file = static or (site if site.is_file() else None)
             if download_file is not None:
                 st.download_button(
@@ -498,7 +533,7 @@ def sidebar_footer() -> None:
                 )
             gx = docs["gx_site"]
             if gx.is_file():
-                st.markdown(f"Check results (GX Data Docs): `{gx}`")
+                st.markdown(f"Check results (GX Data Docs): {code(gx)}")
             else:
-                st.markdown(f"GX Data Docs not built yet (`classchat check` writes `{gx}`).")
+                st.markdown(f"GX Data Docs not built yet (`classchat check` writes {code(gx)}).")
             st.caption("The rules behind every figure: docs/contract.md in the project.")

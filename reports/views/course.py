@@ -186,11 +186,11 @@ def render() -> None:
     row = ui.q(COURSE_SQL, course)
     sessions = ui.q(SESSIONS_SQL, course)
     if row.empty or sessions.empty:
-        st.info(f"Course `{course}` has no sessions.")
+        st.info(f"Course {ui.code(course)} has no sessions.")
         return
     c = row.iloc[0]
     st.caption(
-        f"`{course}` · {ui.fmt_int(c['n_sessions'])} sessions from {ui.fmt_date(c['first_session_date'])} "
+        f"{ui.code(course)} · {ui.fmt_int(c['n_sessions'])} sessions from {ui.fmt_date(c['first_session_date'])} "
         f"to {ui.fmt_date(c['last_session_date'])}"
     )
     cols = st.columns(7)

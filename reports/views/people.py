@@ -92,10 +92,10 @@ def render() -> None:
     )
 
     person = ui.q(PERSON_SQL, user_id).iloc[0]
-    st.header(str(person["display_name"]))
-    bits = [str(person["role"])]
+    st.header(ui.plain(person["display_name"]), anchor=False)
+    bits = [ui.plain(person["role"])]
     if ui.named() and isinstance(person.get("user_key"), str):
-        bits.append(f"roster key `{person['user_key']}`")
+        bits.append(f"roster key {ui.code(person['user_key'])}")
     else:
         bits.append("no roster entry: a person within one course" if ui.named() else "")
     bits.append(f"seen {ui.fmt_date(person['first_seen_at'])} to {ui.fmt_date(person['last_seen_at'])}")

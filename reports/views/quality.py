@@ -85,7 +85,7 @@ def _latest() -> dict | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        st.warning(f"Cannot read `{path}`: {exc}")
+        st.warning(f"Cannot read {ui.code(path)}: {ui.plain(exc)}")
         return None
 
 
@@ -166,11 +166,11 @@ def _checks() -> None:
             )
     docs = ui.docs_paths()["gx_site"]
     where = (
-        f"Data Docs of the checks: `{docs}`."
+        f"Data Docs of the checks: {ui.code(docs)}."
         if docs.is_file()
         else "Data Docs of the checks are not built yet."
     )
-    st.caption(f"{where} Results as JSON: `{ui.ctx().paths.quality / 'results'}`.")
+    st.caption(f"{where} Results as JSON: {ui.code(ui.ctx().paths.quality / 'results')}.")
 
 
 def _files() -> None:

@@ -9,13 +9,14 @@ privacy applied) and their results are cached on the warehouse's stamp.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from reports import queries, ui
+from reports import db, queries, ui
 
 ALL_SESSIONS_SQL = """
 select session_id, course_id, session_date, title
@@ -97,10 +98,10 @@ def render() -> None:
     try:
         library = queries.list_queries()
     except queries.QueryError as exc:
-        st.error(f"A query file is broken: {exc}")
+        st.error(f"A query file is broken: {ui.plain(exc)}")
         return
     if not library:
-        st.info(f"No queries in `{queries.QUERIES_DIR}`.")
+        st.info(f"No queries in {ui.code(queries.QUERIES_DIR)}.")
         return
     by_name = {qy.name: qy for qy in library}
     name = ui.choose(
@@ -112,7 +113,7 @@ def render() -> None:
         help="The reproducible SQL queries of reports/queries/; `classchat query NAME` runs the same.",
     )
     query = by_name[name]
-    st.markdown(query.description)
+    st.markdown(ui.plain(query.description))
 
     values: dict[str, Any] = {}
     if query.params:
@@ -124,9 +125,13 @@ def render() -> None:
         st.code(query.sql, language="sql")
     cli = " ".join(
         [f"classchat query {query.name}"]
-        + [f"--param {k}={v}" for k, v in values.items() if v is not None and v != ""]
+        + [
+            f"--param {shlex.quote(f'{k}={queries.literal(v)}')}"
+            for k, v in values.items()
+            if v is not None and v != ""
+        ]
     )
-    st.caption(f"From a terminal: `{cli}`")
+    st.caption(f"From a terminal: {ui.code(cli)}")
 
     missing = [p.name for p in query.params if p.required and values.get(p.name) in (None, "")]
     if missing:
@@ -137,13 +142,19 @@ def render() -> None:
     try:
         result = _run(str(c.warehouse), c.stamp, query.name, query.sql, given, c.privacy_id, c.privacy)
     except queries.QueryError as exc:
-        st.error(str(exc))
+        st.error(ui.plain(exc))
+        return
+    except db.LimitExceeded as exc:
+        st.error(ui.plain(exc))
         return
     except duckdb.Error as exc:
-        st.error(f"The query failed: {str(exc).splitlines()[0]}")
+        st.error(f"The query failed: {ui.plain(str(exc).splitlines()[0])}")
         return
     st.subheader(f"Result ({len(result):,} row{'s' if len(result) != 1 else ''})")
-    st.caption(queries.provenance(result))
+    st.caption(ui.plain(queries.provenance(result)))
+    cut = queries.cut_note(result)
+    if cut:
+        st.warning(ui.plain(cut))
     shown_ids = {col: st.column_config.TextColumn(col) for col in ui.KEY_COLUMNS if col in result.columns}
     ui.table(result, f"{query.name}", column_config=shown_ids, empty="No rows.")
 

@@ -136,14 +136,14 @@ def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChar
 
 
 def _header(s: pd.Series, session_id: str) -> None:
-    st.title(ui.session_label(s["session_date"], s["title"], session_id))
+    st.title(ui.session_label(s["session_date"], s["title"], session_id, markdown=True), anchor=False)
     bits = []
     if pd.notna(s["started_at"]) and pd.notna(s["ended_at"]):
         bits.append(f"{ui.fmt_time(s['started_at'])} – {ui.fmt_time(s['ended_at'])}")
     if isinstance(s.get("instructor"), str) and s["instructor"]:
-        bits.append(f"instructor {s['instructor']}")
-    bits.append(f"`{session_id}`")
-    bits.append(f"export format `{s['source_format']}`")
+        bits.append(f"instructor {ui.plain(s['instructor'])}")
+    bits.append(ui.code(session_id))
+    bits.append(f"export format {ui.code(s['source_format'])}")
     st.caption(" · ".join(bits))
 
 
@@ -156,12 +156,12 @@ def render() -> None:
     session_id, _ = ui.choose_session(course)
     if session_id is None:
         st.title("Session")
-        st.info(f"Course `{course}` has no sessions.")
+        st.info(f"Course {ui.code(course)} has no sessions.")
         return
     rows = ui.q(SESSION_SQL, session_id)
     if rows.empty:
         st.title("Session")
-        st.info(f"Session `{session_id}` is no longer in the warehouse.")
+        st.info(f"Session {ui.code(session_id)} is no longer in the warehouse.")
         return
     s = rows.iloc[0]
     _header(s, session_id)
@@ -267,7 +267,7 @@ def render() -> None:
         answered = questions.dropna(subset=["response_seconds"])
         if not answered.empty:
             by = answered.groupby("answer_source", dropna=True).size().to_dict()
-            st.caption("Answered by " + ", ".join(f"{k}: {v}" for k, v in sorted(by.items())) + ".")
+            st.caption("Answered by " + ", ".join(f"{ui.plain(k)}: {v}" for k, v in sorted(by.items())) + ".")
     with tabs[2]:
         topics = ui.q(TOPICS_SQL, session_id) if ui.has("question_topics") else pd.DataFrame()
         if topics.empty:
