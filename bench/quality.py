@@ -292,11 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic-only", action="store_true", help="skip the real samples")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table (for the README)")
+    ap.add_argument("--keep", type=Path, metavar="DIR", help="build in DIR (kept) instead of a temporary directory")
     ap.add_argument("--details", action="append", default=[], metavar="CHAT",
                     help="list the mistakes of chats whose name contains CHAT ('all' for every chat)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    results = evaluate(args.synthetic_only)
+    results = evaluate(args.synthetic_only, args.keep)
     print(table(results, args.markdown))
     for name, s in results.items():
         if any(d == "all" or d in name for d in args.details) and s.mistakes:

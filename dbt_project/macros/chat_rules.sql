@@ -92,8 +92,8 @@
     {#- Trouble with sound, picture, sharing or the connection, in Chinese, English or Russian. -#}
     regexp_matches(
         lower({{ body }}),
-        '听不到|听不见|听不清|没声音|没有声音|声音(小|断|卡)|杂音|回音|有人说话|卡了|卡住|卡顿|好卡|很卡|有点卡|又卡|静音|静下音|闭麦|关麦|关下麦|黑屏|花屏|掉线|断线|断了|看不到|看不见|看不清|屏幕(没|不)'
-        || '|can''?t hear|cannot hear|can not hear|could ?n''?t hear|no sound|no audio|audio (is )?(bad|off|cut)|frozen|freez|\blag|laggy'
+        '听不到|听不见|听不清|没声音|没有声音|声音.{0,3}(小|断|卡)|网络.{0,3}(卡|慢|不好)|网速|杂音|回音|有人说话|卡了|卡住|卡顿|好卡|很卡|有点卡|又卡|静音|静下音|闭麦|关麦|关下麦|黑屏|花屏|掉线|断线|断了|看不到|看不见|看不清|屏幕(没|不)'
+        || '|can''?t hear|cannot hear|can not hear|could ?n''?t hear|no sound|no audio|audio (is )?(bad|off|cut)|frozen|freez|\blag|laggy|(internet|wifi|wi-fi|network|connection) (is )?(so |very |really )?(slow|down|bad)'
         || '|(you''?re|you are|is) (on )?mute|unmute|can''?t see|cannot see|screen (is )?(not|isn''?t) (showing|shared|visible)|black screen|mic (is )?(not|isn''?t) working|mic doesn''?t work|disconnected|dropped out|lost connection|connection (is )?(bad|poor|unstable)'
         || '|не слышно|не видно|звук|лагает|зависл'
     )
@@ -185,8 +185,8 @@
         The content terms of a message, as a list without duplicates, for the
         shared-terms signal. Language-independent, with no dictionary:
           - Latin words of two or more letters (tanh, relu, l2, fork), lower case, minus
-            answer_stop_words(), cut to their first five letters as a crude stem
-            (dictionary/dictionaries, order/ordered);
+            answer_stop_words(), without a plural s and cut to their first five letters as a
+            crude stem (dictionary/dictionaries, order/ordered, list/lists); numbers (9, 3.7);
           - for Han text, character bigrams of the runs left after removing function
             characters (的 了 是 吗 我 这 什么 ...): 卷积核 -> 卷积, 积核.
         URLs are removed first.
@@ -194,10 +194,10 @@
     list_distinct(list_concat(
         list_transform(
             list_filter(
-                regexp_extract_all(lower({{ strip_urls(body) }}), '[a-z][a-z0-9+#_''\-]*[a-z0-9+#]'),
+                regexp_extract_all(lower({{ strip_urls(body) }}), '[a-z][a-z0-9+#_''\-]*[a-z0-9+#]|[0-9]+(\.[0-9]+)?'),
                 lambda w: not list_contains({{ answer_stop_words() }}, w)
             ),
-            lambda w: left(w, 5)
+            lambda w: left(regexp_replace(w, '([^s])s$', '\1'), 5)
         ),
         list_filter(
             list_transform(
@@ -216,8 +216,9 @@
 
 {% macro question_form(body) -%}
     {#-
-        What a question asks for, which decides the answer cues that fit it:
-        why, how, when, where, quantity, yesno, what (the first that holds), else null.
+        What a question asks for, which decides the answer cues that fit it: why, quantity,
+        when, where, how, what (the first whose words it holds), else yesno (a question with
+        no question word: "Can we ...?", "下周还有课吗？", "So it starts at 1?").
     -#}
     case
         when regexp_matches(lower({{ body }}), '为什么|为啥|怎么会|何必|\bwhy\b|how come') then 'why'
@@ -225,11 +226,8 @@
         when regexp_matches(lower({{ body }}), '什么时候|何时|几号|\bwhen\b|what time|what day') then 'when'
         when regexp_matches(lower({{ body }}), '哪里|哪儿|在哪|\bwhere\b') then 'where'
         when regexp_matches(lower({{ body }}), '怎么|怎样|如何|\bhow\b') then 'how'
-        when regexp_matches(lower({{ body }}), '吗|么[？?。.!！~～ ]*$|是不是|是否|能不能|可不可以|有没有|会不会|要不要|对不对|对吧|是吧|行不行|好不好')
-            or regexp_matches(lower(trim({{ body }})), '^(is|are|was|were|am|do|does|did|can|could|should|would|will|shall|may|might|has|have|had|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t)\s')
-            or regexp_matches(lower({{ body }}), ',? (right|correct|ok|okay)\s*[?？]\s*$')
-            then 'yesno'
-        else 'what'
+        when regexp_matches(lower({{ body }}), '什么|啥|哪|谁|\b(what|which|who|whom|whose)\b') then 'what'
+        else 'yesno'
     end
 {%- endmacro %}
 
@@ -241,7 +239,7 @@
     -#}
     list_filter([
         case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
-            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|right|sure|of course|definitely|indeed|not really|not quite|it is|it does|it can|it will|you can|you do|you don''t|you can''t|you need|they are|we do|we will|it depends|it''s (fine|ok|okay|possible|the same)|that''s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|不会|不用|不要|需要|不需要|当然|一样|不一样|不行)([^a-z]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
+            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that''s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行)([^a-z]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
             then 'yesno' end,
         case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that''s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然')
             then 'because' end,
@@ -263,7 +261,7 @@
     (
         ({{ form }} = 'yesno' and list_contains({{ cues }}, 'yesno'))
         or ({{ form }} = 'why' and list_contains({{ cues }}, 'because'))
-        or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because')))
+        or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because') or list_contains({{ cues }}, 'definition')))
         or ({{ form }} = 'when' and list_contains({{ cues }}, 'time'))
         or ({{ form }} = 'where' and list_contains({{ cues }}, 'place'))
         or ({{ form }} = 'quantity' and list_contains({{ cues }}, 'number'))
@@ -272,8 +270,8 @@
 {%- endmacro %}
 
 {% macro cue_mismatch(form, cues, core_length) -%}
-    {#- A bare yes/no (a few characters) to a question that asks why, how or what. -#}
-    ({{ form }} in ('why', 'how', 'what') and list_contains({{ cues }}, 'yesno') and {{ core_length }} <= 8)
+    {#- A message opening with yes/no to a question that asks why, how, what, when, where or how many. -#}
+    ({{ form }} != 'yesno' and list_contains({{ cues }}, 'yesno'))
 {%- endmacro %}
 
 {% macro is_thanks(body) -%}

@@ -12,10 +12,10 @@
 --            form: yes/no, because, a method, a time, a place, a number, a definition),
 --            staff (instructor or TA), helper (answered another question earlier in the
 --            session), acknowledged (the asker's next message is thanks/ok, nothing in
---            between), next_message / second_message (first or second substantive message
+--            between, or the asker thanks the candidate's author by name), next_message / second_message (first or second substantive message
 --            after the question);
---   against: addresses_other (addresses someone else), cue_mismatch (a bare yes/no to a
---            why/how/what question), thanks (opens with thanks or praise), late (after
+--   against: addresses_other (addresses someone else), cue_mismatch (opens with yes/no
+--            but the question asks why/how/what/when/where/how many), thanks (opens with thanks or praise), late (after
 --            answer_quick_minutes), asked_again (the asker asks the same again after it).
 -- One message answers one question: the one it scores highest with (ties: the newer
 -- question). A question's answers are its assigned candidates scoring at least
@@ -58,7 +58,7 @@ questions as (
 candidates as (
 
     select
-        session_id, minute_at, message_id, seq, sent_at, user_id, role, is_private, recipient_key,
+        session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
         body_lower, reply_to_message_id, content_terms, answer_cues, core_length, is_thanks,
         substantive_upto, may_address_someone,
     from messages
@@ -154,6 +154,11 @@ pairs as (
         candidates.message_id as answer_id,
         candidates.seq as answer_seq,
         candidates.user_id as answerer_user_id,
+        candidates.sender_key as answerer_key,
+        case
+            when contains(candidates.sender_key, ' ') and length(split_part(candidates.sender_key, ' ', 1)) >= 2
+                then split_part(candidates.sender_key, ' ', 1)
+        end as answerer_first_key,
         candidates.sent_at as answered_at,
         candidates.substantive_upto,
         candidates.reply_to_message_id is not distinct from questions.message_id as is_reply,
@@ -209,6 +214,13 @@ acknowledged as (
             asker_messages.seq
         ) as is_acknowledged,
         arg_min(asker_messages.substantive_upto, asker_messages.seq) as ack_substantive_upto,
+        -- or thanks naming the candidate's author, whatever came between ("thanks Priya")
+        bool_or(
+            not asker_messages.is_question
+            and regexp_matches(asker_messages.body_lower, 'thank|thx|谢|感谢')
+            and (contains(asker_messages.body_lower, pairs.answerer_key)
+                or (pairs.answerer_first_key is not null and contains(asker_messages.body_lower, pairs.answerer_first_key)))
+        ) as is_thanked_by_name,
     from pairs
     inner join messages as asker_messages
         on pairs.session_id = asker_messages.session_id
@@ -223,8 +235,11 @@ signals as (
 
     select
         pairs.*,
-        coalesce(acknowledged.is_acknowledged and acknowledged.ack_substantive_upto = pairs.substantive_upto, false)
-            as is_acknowledged,
+        coalesce(
+            acknowledged.is_acknowledged and acknowledged.ack_substantive_upto = pairs.substantive_upto
+            or acknowledged.is_thanked_by_name,
+            false
+        ) as is_acknowledged,
     from pairs
     left join acknowledged
         on pairs.question_id = acknowledged.question_id
