@@ -216,14 +216,14 @@
 
 {% macro question_form(body) -%}
     {#-
-        What a question asks for, which decides the answer cues that fit it: why, quantity,
-        when, where, how, what (the first whose words it holds), else yesno (a question with
+        What a question asks for, which decides the answer cues that fit it: why, when,
+        quantity, where, how, what (the first whose words it holds), else yesno (a question with
         no question word: "Can we ...?", "下周还有课吗？", "So it starts at 1?").
     -#}
     case
         when regexp_matches(lower({{ body }}), '为什么|为啥|怎么会|何必|\bwhy\b|how come') then 'why'
-        when regexp_matches(lower({{ body }}), '多少|几个|几次|几层|几点|\bhow (many|much|long|big|often)\b') then 'quantity'
-        when regexp_matches(lower({{ body }}), '什么时候|何时|几号|\bwhen\b|what time|what day') then 'when'
+        when regexp_matches(lower({{ body }}), '什么时候|何时|几点|几号|哪天|\bwhen\b|what time|what day') then 'when'
+        when regexp_matches(lower({{ body }}), '多少|多久|多长|第几|几[^乎]|\bhow (many|much|long|big|often)\b') then 'quantity'
         when regexp_matches(lower({{ body }}), '哪里|哪儿|在哪|\bwhere\b') then 'where'
         when regexp_matches(lower({{ body }}), '怎么|怎样|如何|\bhow\b') then 'how'
         when regexp_matches(lower({{ body }}), '什么|啥|哪|谁|\b(what|which|who|whom|whose)\b') then 'what'
@@ -234,7 +234,7 @@
 {% macro answer_cues(body) -%}
     {#-
         The answer cues a message carries (a list of: yesno, because, method, time, place,
-        number, definition), read after an opening address ("Ana, yes, ..." -> "yes, ...").
+        number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
         `yesno` only at the start, so "no idea what you mean" is not a "no".
     -#}
     list_filter([
@@ -252,7 +252,9 @@
         case when regexp_matches(lower({{ body }}), '[0-9]|[一二三四五六七八九十两百千万]|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)\b')
             then 'number' end,
         case when regexp_matches(lower({{ body }}), '就是|是指|指的是|意思是|相当于|等于|叫做|表示|\bmeans\b|refers to|stands for|\bis (a|an|the|when|how)\b|\bare (a|an|the)\b|\bit''?s (a|an|the|when|how)\b')
-            then 'definition' end
+            then 'definition' end,
+        case when regexp_matches(lower({{ body }}), '\b(fine|works|working|moving|normal|ok|okay) (for|on|here|to) me\b|(it''s|is) (fine|ok|okay|working|moving)|\b(rejoin|re-join|reconnect|refresh|restart|reload)|正常|没卡|不卡|没有卡|能听到|听得到|听得见|能看到|看得到|看得见|重进|重新进|刷新|重启')
+            then 'tech_ok' end
     ], lambda c: c is not null)
 {%- endmacro %}
 
@@ -265,13 +267,14 @@
         or ({{ form }} = 'when' and list_contains({{ cues }}, 'time'))
         or ({{ form }} = 'where' and list_contains({{ cues }}, 'place'))
         or ({{ form }} = 'quantity' and list_contains({{ cues }}, 'number'))
-        or ({{ form }} = 'what' and (list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'place') or list_contains({{ cues }}, 'number')))
+        or ({{ form }} = 'what' and (list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'place')))
+        or ({{ form }} = 'tech' and (list_contains({{ cues }}, 'tech_ok') or list_contains({{ cues }}, 'yesno')))
     )
 {%- endmacro %}
 
 {% macro cue_mismatch(form, cues, core_length) -%}
     {#- A message opening with yes/no to a question that asks why, how, what, when, where or how many. -#}
-    ({{ form }} != 'yesno' and list_contains({{ cues }}, 'yesno'))
+    ({{ form }} not in ('yesno', 'tech') and list_contains({{ cues }}, 'yesno'))
 {%- endmacro %}
 
 {% macro is_thanks(body) -%}

@@ -15,7 +15,10 @@ intents as (
 
     select
         messages.*,
-        {{ base_intent('body', 'message_kind') }} as base_intent,
+        -- a message opening with a quote of an earlier one ("\"Can we work in pairs?\" yes, ...")
+        -- is judged by what follows the quote; the quote is kept for answer matching
+        nullif(regexp_extract(body, '^\s*["“「『]([^"”」』]{4,})["”」』]', 1), '') as quoted_text,
+        {{ base_intent("regexp_replace(body, '^\\s*[\"“「『][^\"”」』]{4,}[\"”」』]\\s*', '')", 'message_kind') }} as base_intent,
     from messages
 
 ),
@@ -40,7 +43,7 @@ classified as (
         message_kind in ('text', 'reply')
             and (contains(body, '@') or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')) as may_address_someone,
         {{ content_terms('body') }} as content_terms,
-        {{ question_form('body') }} as question_form,
+        case when base_intent = 'tech_issue' then 'tech' else {{ question_form('body') }} end as question_form,
         {{ answer_cues('body') }} as answer_cues,
         length({{ strip_address('lower(body)') }}) as core_length,
         {{ is_thanks('body') }} as is_thanks,

@@ -1,5 +1,6 @@
 -- One row per question with the messages that answer it, found by evidence (docs/answers.md).
 --
+-- A message that opens with a quote of the question ("\"Can we ...?\" yes") counts as a reply.
 -- Candidates: every later message by someone else within answer_window_minutes that could
 -- be an answer (is_substantive: text or reply, intent other or link, not a bare particle or
 -- laughter -- so never a question, thanks/ok, roll call, tech trouble or "go on"), visible
@@ -59,7 +60,7 @@ candidates as (
 
     select
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
-        body_lower, reply_to_message_id, content_terms, answer_cues, core_length, is_thanks,
+        body_lower, reply_to_message_id, quoted_text, content_terms, answer_cues, core_length, is_thanks,
         substantive_upto, may_address_someone,
     from messages
     where is_substantive
@@ -154,14 +155,12 @@ pairs as (
         candidates.message_id as answer_id,
         candidates.seq as answer_seq,
         candidates.user_id as answerer_user_id,
-        candidates.sender_key as answerer_key,
-        case
-            when contains(candidates.sender_key, ' ') and length(split_part(candidates.sender_key, ' ', 1)) >= 2
-                then split_part(candidates.sender_key, ' ', 1)
-        end as answerer_first_key,
         candidates.sent_at as answered_at,
         candidates.substantive_upto,
-        candidates.reply_to_message_id is not distinct from questions.message_id as is_reply,
+        candidates.reply_to_message_id is not distinct from questions.message_id
+            or (candidates.quoted_text is not null
+                and starts_with({{ fold_whitespace('questions.body_lower') }}, {{ fold_whitespace('lower(candidates.quoted_text)') }}))
+            as is_reply,
         (
             contains(candidates.body_lower, '@' || questions.sender_key)
             or (
@@ -203,30 +202,46 @@ pairs as (
 
 ),
 
--- the asker's next message after the candidate, when it is thanks/ok with nothing substantive in between
+-- thanks and ok messages, with the people of the session they name ("thanks Priya")
+thanks as (
+
+    select
+        messages.message_id,
+        list(people.user_id) filter (where people.user_id is not null) as named_user_ids,
+    from messages
+    left join people
+        on messages.session_id = people.session_id
+        and messages.user_id != people.user_id
+        and contains(messages.body_lower, people.name)
+    where not messages.is_question
+        and (messages.base_intent = 'acknowledgement' or messages.is_thanks
+            or regexp_matches(messages.body_lower, '\bthanks?\b|\bthx\b|谢|感谢'))
+    group by messages.message_id
+
+),
+
+-- the asker's messages soon after the candidate: is the next one thanks/ok (with nothing
+-- substantive in between, naming nobody else), or does one thank the candidate's author by name
 acknowledged as (
 
     select
         pairs.question_id,
         pairs.answer_id,
         arg_min(
-            asker_messages.base_intent = 'acknowledgement' or asker_messages.is_thanks,
+            thanks.message_id is not null
+                and asker_messages.substantive_upto = pairs.substantive_upto
+                and (len(thanks.named_user_ids) = 0 or list_contains(thanks.named_user_ids, pairs.answerer_user_id)),
             asker_messages.seq
-        ) as is_acknowledged,
-        arg_min(asker_messages.substantive_upto, asker_messages.seq) as ack_substantive_upto,
-        -- or thanks naming the candidate's author, whatever came between ("thanks Priya")
-        bool_or(
-            not asker_messages.is_question
-            and regexp_matches(asker_messages.body_lower, 'thank|thx|谢|感谢')
-            and (contains(asker_messages.body_lower, pairs.answerer_key)
-                or (pairs.answerer_first_key is not null and contains(asker_messages.body_lower, pairs.answerer_first_key)))
-        ) as is_thanked_by_name,
+        ) as is_acknowledged_next,
+        bool_or(coalesce(list_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name,
     from pairs
     inner join messages as asker_messages
         on pairs.session_id = asker_messages.session_id
         and pairs.asker_user_id = asker_messages.user_id
         and asker_messages.seq > pairs.answer_seq
         and asker_messages.sent_at <= pairs.answered_at + to_minutes({{ ack_window }})
+    left join thanks
+        on asker_messages.message_id = thanks.message_id
     group by pairs.question_id, pairs.answer_id
 
 ),
@@ -235,11 +250,7 @@ signals as (
 
     select
         pairs.*,
-        coalesce(
-            acknowledged.is_acknowledged and acknowledged.ack_substantive_upto = pairs.substantive_upto
-            or acknowledged.is_thanked_by_name,
-            false
-        ) as is_acknowledged,
+        coalesce(acknowledged.is_acknowledged_next or acknowledged.is_thanked_by_name, false) as is_acknowledged,
     from pairs
     left join acknowledged
         on pairs.question_id = acknowledged.question_id
