@@ -55,6 +55,26 @@ class StageError(Exception):
     """A stage failed; the message is one line a user can act on."""
 
 
+# A session whose rows fail a critical per-session expectation is quarantined: its export is marked
+# so in the lake's manifest (status 'quarantined', kept until the file changes or goes), and the run
+# builds and checks again without it, at most this many times, then publishes.
+QUARANTINE_ROUNDS = 2
+
+
+class _Quarantine(Exception):
+    def __init__(self, sessions: dict[str, str]) -> None:
+        super().__init__(f"{len(sessions)} session(s) failed critical checks")
+        self.sessions = sessions
+
+
+def _quarantine_message(sessions: dict[str, str]) -> str:
+    first = sorted(sessions)[0]
+    more = f" and {len(sessions) - 1} more" if len(sessions) > 1 else ""
+    return (
+        f"published without {len(sessions)} quarantined session(s): {first}{more} failed critical checks "
+        "(see ingested_files or the Data quality page); fix or remove the export to clear it"
+    )
+
 @contextlib.contextmanager
 def data_dir_lock(paths: Paths) -> Iterator[None]:
     """Hold the data directory's lock, or fail at once if another run holds it."""
@@ -250,25 +270,49 @@ def run_stages(
                 say(f"{command}: nothing new to build or check; the warehouse is up to date")
                 return run
             if build or check:
-                run.input_files = landed_inputs(paths)
-                state = lake_state(paths)
-                since = plan.since if build and not plan.full else None
-                with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:
-                    if build:
-                        _say_plan(plan, say)
-                        build_stage(
-                            paths, warehouse, full_refresh=plan.full, changed_since=since,
-                            pending_sessions=plan.pending_sessions, verbose=verbose, say=say,
-                        )
-                        record_built_from(warehouse, state)
-                        fault_point("after_build")
-                    report = check_stage(paths, warehouse, since=since, checker=checker, say=say) if check else None
-                    fault_point("after_check")
-                    failure = None if report is None or report.success else report.failure_message()
-                    run.finish("checks_failed" if failure else "success", failure)
-                    store_run(warehouse, run)
-                if failure:
-                    raise StageError(failure)
+                quarantined: dict[str, str] = {}
+                for round_ in range(QUARANTINE_ROUNDS + 1):
+                    run.input_files = landed_inputs(paths)
+                    state = lake_state(paths)
+                    since = plan.since if build and not plan.full else None
+                    try:
+                        with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:
+                            if build:
+                                _say_plan(plan, say)
+                                build_stage(
+                                    paths, warehouse, full_refresh=plan.full, changed_since=since,
+                                    pending_sessions=plan.pending_sessions, verbose=verbose, say=say,
+                                )
+                                record_built_from(warehouse, state)
+                                fault_point("after_build")
+                            report = (
+                                check_stage(paths, warehouse, since=since, checker=checker, say=say) if check else None
+                            )
+                            fault_point("after_check")
+                            failing = report.failing_sessions() if build and report and not report.success else {}
+                            if failing and round_ < QUARANTINE_ROUNDS:
+                                raise _Quarantine(failing)  # leaves the scratch copy unpublished
+                            failure = None if report is None or report.success else report.failure_message()
+                            if failure:
+                                run.finish("checks_failed", failure)
+                            elif quarantined:
+                                run.finish("quarantined", _quarantine_message(quarantined))
+                            else:
+                                run.finish("success")
+                            store_run(warehouse, run)
+                    except _Quarantine as q:
+                        from ingest.land import quarantine_sessions
+
+                        quarantine_sessions(paths, q.sessions)
+                        quarantined.update(q.sessions)
+                        for session, why in sorted(q.sessions.items()):
+                            say(f"QUARANTINED session {session}: failed {why}")
+                        say("rebuilding without the quarantined session(s); every other session is published")
+                        plan = plan_build(paths, fingerprint)
+                        continue
+                    break
+                if run.outcome != "success":
+                    raise StageError(run.detail)
             else:
                 run.finish("success")
         except (StageError, KeyboardInterrupt) as exc:

@@ -64,7 +64,7 @@ class RunRecord:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     ended_at: datetime | None = None
-    outcome: str = "running"  # success | failed | checks_failed
+    outcome: str = "running"  # success | quarantined (published without some sessions) | failed | checks_failed
     detail: str | None = None
     versions: dict[str, str] = field(default_factory=versions)
     input_files: list[dict[str, str]] = field(default_factory=list)
@@ -169,7 +169,7 @@ def last_good_fingerprint(warehouse: Path) -> str | None:
         return None
     finally:
         con.close()
-    return rows[0][0] if rows and rows[0][1] == "success" else None
+    return rows[0][0] if rows and rows[0][1] in ("success", "quarantined") else None
 
 
 # What the warehouse was built from: one row per landed export (path, sha256, session, landing time),

@@ -38,6 +38,8 @@ DATASOURCE_NAME = "classchat_marts"
 RUN_NAME = "classchat"
 KEEP_RUNS = 20  # validation runs kept per suite in the GX store (and so in Data Docs)
 RESULT_FORMAT = "SUMMARY"
+SESSION_KEY = "session_id"
+SESSION_SAMPLE = 1000  # failing rows looked at to name the sessions of a per-session failure
 _OBSERVED_MAX = 240
 _EXAMPLES = 3
 
@@ -57,6 +59,8 @@ class ExpectationOutcome:
     severity: str  # "critical" | "warning" | "info"
     success: bool
     observed: str  # short human summary of what was seen
+    # the sessions whose rows failed it (per-session suites only; at most SESSION_SAMPLE rows looked at)
+    sessions: tuple[str, ...] = ()
 
     @property
     def column(self) -> str | None:
@@ -147,6 +151,18 @@ class CheckReport:
 
     def critical_failures(self) -> list[ExpectationOutcome]:
         return [o for s in self.suites for o in s.outcomes if o.is_critical_failure]
+
+    def failing_sessions(self) -> dict[str, str]:
+        """session_id -> the first critical expectation its rows failed (per-session suites only).
+
+        A critical failure that names sessions is blamed on them alone (the pipeline
+        quarantines them and publishes the rest); one that names none is global.
+        """
+        out: dict[str, str] = {}
+        for o in self.critical_failures():
+            for session in o.sessions:
+                out.setdefault(session, f"{o.suite}: {o.label()} — {o.description}")
+        return out
 
     def failure_message(self) -> str | None:
         """One line naming the suite and expectation of the first critical failure (None if none)."""
@@ -263,7 +279,10 @@ def run_checks(
         built: list[tuple[str, Any]] = []  # (suite name, batch id) of this run, for Data Docs
         for spec in suites:
             expected = spec.build_suite()
-            frame = _read_frame(warehouse, spec, since if spec.scoped else None, columns=_columns_used(expected))
+            columns = _columns_used(expected)
+            if spec.per_session and columns and SESSION_KEY not in columns:
+                columns.append(SESSION_KEY)
+            frame = _read_frame(warehouse, spec, since if spec.scoped else None, columns=columns)
             try:
                 asset = datasource.add_dataframe_asset(name=spec.name)
                 batch_definition = asset.add_batch_definition_whole_dataframe(name=spec.name)
@@ -273,7 +292,7 @@ def run_checks(
                 )
                 result = validation.run(
                     batch_parameters={"dataframe": frame},
-                    result_format=RESULT_FORMAT,
+                    result_format=_result_format(spec),
                     run_id=run_id,
                 )
             except Exception as exc:  # GX itself broke (a failed expectation never raises)
@@ -477,6 +496,23 @@ def _file_url_to_path(url: str) -> Path:
 # ---------------------------------------------------------------------------
 
 
+def _result_format(spec: MartSuite) -> str | dict[str, Any]:
+    """SUMMARY; for a per-session suite also the session of each failing row (up to SESSION_SAMPLE)."""
+    if not spec.per_session:
+        return RESULT_FORMAT
+    return {
+        "result_format": RESULT_FORMAT,
+        "unexpected_index_column_names": [SESSION_KEY],
+        "partial_unexpected_count": SESSION_SAMPLE,
+    }
+
+
+def _failing_sessions(r) -> tuple[str, ...]:
+    rows = (getattr(r, "result", None) or {}).get("partial_unexpected_index_list") or []
+    found = {row.get(SESSION_KEY) for row in rows if isinstance(row, dict)}
+    return tuple(sorted(str(s) for s in found if s is not None))
+
+
 def _outcome(suite: str, r) -> ExpectationOutcome:
     config = r.expectation_config
     kwargs = config.kwargs
@@ -497,6 +533,7 @@ def _outcome(suite: str, r) -> ExpectationOutcome:
         severity=str(severity),
         success=bool(r.success),
         observed=_observed(r),
+        sessions=() if r.success else _failing_sessions(r),
     )
 
 
@@ -609,9 +646,13 @@ class CheckOutcome:
     failure: str | None
     result_rows: list[dict[str, Any]]
     summary: list[str]
+    sessions_failed: dict[str, str] = field(default_factory=dict)
 
     def failure_message(self) -> str | None:
         return self.failure
+
+    def failing_sessions(self) -> dict[str, str]:
+        return self.sessions_failed
 
     def rows(self) -> list[dict[str, Any]]:
         return self.result_rows
@@ -623,7 +664,9 @@ class CheckOutcome:
 def check_outcome(warehouse: Path, quality_dir: Path, since: datetime | None = None) -> CheckOutcome:
     """run_checks, reduced to a CheckOutcome: the entry point of a checker process."""
     report = run_checks(warehouse, quality_dir, since=since)
-    return CheckOutcome(report.success, report.failure_message(), report.rows(), report.summary_lines())
+    return CheckOutcome(
+        report.success, report.failure_message(), report.rows(), report.summary_lines(), report.failing_sessions()
+    )
 
 
 class CheckerProcess:

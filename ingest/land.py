@@ -76,7 +76,7 @@ MANIFEST_SCHEMA = {
     "parser_version": pl.Int32,
     "layout": pl.String,
     "encoding": pl.String,
-    "status": pl.String,  # landed | duplicate | failed | needs_date
+    "status": pl.String,  # landed | duplicate | failed | needs_date | quarantined
     "reason": pl.String,
     "meta_fingerprint": pl.String,  # of the raw/sessions.csv row that applies
     "session_date": pl.Date,
@@ -110,6 +110,7 @@ class IngestReport:
     n_missing: int = 0  # landed exports whose raw file is gone; their sessions stay (unless pruned)
     n_pruned: int = 0  # landed exports dropped because their raw file is gone (prune)
     kept: list[str] = field(default_factory=list)  # re-exports not landed: the earlier version stays
+    quarantined: list[str] = field(default_factory=list)  # unchanged exports still quarantined
     n_roster_rows: int = 0
     seconds: float = 0.0
 
@@ -132,6 +133,7 @@ class IngestReport:
         if self.n_pruned:
             lines.append(f"  pruned {self.n_pruned} landed file(s) no longer in raw/ and their sessions")
         lines += [f"  KEPT EARLIER VERSION {line}" for line in self.kept]
+        lines += [f"  QUARANTINED {line}" for line in self.quarantined]
         for row in self.landed:
             if row["status"] == "duplicate":
                 lines.append(f"  skipped {row['source_file']}: {row['reason']}")
@@ -220,6 +222,8 @@ def ingest(
             ):
                 keep[rel] = before
                 report.n_unchanged += 1
+                if before["status"] == "quarantined":
+                    report.quarantined.append(f"{rel}: {before['reason']}")
                 continue
             if (
                 before
@@ -278,6 +282,26 @@ def ingest(
     _remove_unreferenced(paths, manifest)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def quarantine_sessions(paths: Paths, sessions: dict[str, str]) -> int:
+    """Mark the landed exports of `sessions` (session_id -> the check it failed) as quarantined in the
+    manifest: the warehouse leaves them out until the file changes (it lands again and is checked
+    again) or goes (its record goes with it). Returns the number of exports marked."""
+    manifest = read_manifest(paths)
+    hit = pl.col("session_id").is_in(list(sessions)) & (pl.col("status") == "landed")
+    n = manifest.filter(hit).height
+    if n:
+        reasons = pl.col("session_id").replace_strict(
+            {k: f"quarantined: failed {v}; fix or remove the file" for k, v in sessions.items()},
+            default=None, return_dtype=pl.String,
+        )
+        manifest = manifest.with_columns(
+            status=pl.when(hit).then(pl.lit("quarantined")).otherwise(pl.col("status")),
+            reason=pl.when(hit).then(reasons).otherwise(pl.col("reason")),
+        )
+        write_parquet_atomic(manifest, paths.files_manifest)
+    return n
 
 
 def read_manifest(paths: Paths) -> pl.DataFrame:

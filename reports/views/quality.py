@@ -31,7 +31,8 @@ FILES_SQL = """
 select source_file, status, reason, layout, encoding, session_id, n_lines, n_messages, n_rejected_lines,
        ingested_at
 from ingested_files
-order by case status when 'failed' then 0 when 'needs_date' then 1 when 'duplicate' then 2 else 3 end,
+order by case status when 'quarantined' then 0 when 'failed' then 1 when 'needs_date' then 2
+                     when 'duplicate' then 3 else 4 end,
          source_file
 """
 
@@ -54,6 +55,7 @@ STATUS_HELP = {
     "duplicate": "same bytes as a landed file: skipped",
     "failed": "could not be read: see the reason",
     "needs_date": "no date in its name or in raw/sessions.csv",
+    "quarantined": "landed, but its session failed a critical check and is left out: fix or remove the file",
 }
 
 
@@ -180,8 +182,8 @@ def _files() -> None:
         return
     files = ui.q(FILES_SQL)
     counts = files["status"].value_counts().to_dict()
-    cols = st.columns(4)
-    for col, status in zip(cols, ["landed", "duplicate", "failed", "needs_date"]):
+    cols = st.columns(len(STATUS_HELP))
+    for col, status in zip(cols, list(STATUS_HELP), strict=True):
         col.metric(status.replace("_", " "), ui.fmt_int(counts.get(status, 0)), help=STATUS_HELP[status])
     ui.table(
         files,
