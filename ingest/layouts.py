@@ -209,33 +209,33 @@ class Layout:
 
 
 def _zoom_alternatives(end: str, *, legacy: bool, languages: tuple[HeaderWords, ...] = LANGUAGES) -> str:
-    """Per language: `<from> X <to> <everyone>`, then `<from> X <to> Y(<private>)`, then (legacy) `<from> X`.
+    """`<from> X <to> <everyone>` in every language, then `<from> X <to> Y(<private>)`, then the bare forms.
 
-    The public form is tried with every length of X before a private form, so a
-    name holding a "to" word still reads as the sender of a public message.
+    A public form is tried with every length of X before any private form, so a
+    name holding a "to" word still reads as the sender of a public message; and
+    every language's private form before any bare one, so languages that share
+    a "from" word (De: French, Spanish, Portuguese) do not shadow each other.
+    The bare form is `<from> X` in the legacy layout (a message to everyone) and
+    `<from> X <to> Y` (private, no suffix) in Zoom 2021+.
     """
-    alts: list[str] = []
+    public, private, bare = [], [], []
     n = 0
     # languages with an empty "from" word last: their headers are the least specific
     for lang in sorted(languages, key=lambda w: "" in w.from_):
         if legacy and not any(lang.from_):
             continue
-        words = [w for w in lang.from_ if w]
-        frm = _alt(words) + SEP
+        frm = _alt(w for w in lang.from_ if w) + SEP
         if "" in lang.from_ and not legacy:
             frm = f"(?:{frm})?"
         to, every = SEP + _alt(lang.to) + SEP, _alt(lang.everyone)
-        n += 1
-        alts.append(rf"{frm}(?P<sender{n}>.+?){to}{every}")
-        n += 1
-        alts.append(rf"{frm}(?P<sender{n}>.+?){to}(?P<recipient{n}>.+?){ANY_PRIVATE}")
+        public.append(rf"{frm}(?P<sender{n + 1}>.+?){to}{every}")
+        private.append(rf"{frm}(?P<sender{n + 2}>.+?){to}(?P<recipient{n + 2}>.+?){ANY_PRIVATE}")
         if legacy:
-            n += 1
-            alts.append(rf"{frm}(?P<sender{n}>.+?)")
-        else:  # Zoom 2021+ writes a private header without the suffix too: "From X to Y:"
-            n += 1
-            alts.append(rf"{frm}(?P<sender{n}>.+?){to}(?P<recipient{n}>.+?)")
-    return "(?:" + "|".join(alts) + ")" + end
+            bare.append(rf"{frm}(?P<sender{n + 3}>.+?)")
+        else:
+            bare.append(rf"{frm}(?P<sender{n + 3}>.+?){to}(?P<recipient{n + 3}>.+?)")
+        n += 3
+    return "(?:" + "|".join(public + private + bare) + ")" + end
 
 
 _ZOOM_END = rf"{OPT_SEP}:{OPT_SEP}$"
@@ -283,7 +283,7 @@ ZOOM_CLOUD = Layout(
     name="zoom_cloud",
     description="HH:MM:SS<TAB>Name:<TAB>text  (Zoom cloud recording; times are offsets from its start; tabs or spaces)",
     # the name runs to the first colon followed by a tab or space, and ends in no space
-    template=rf"^(?P<time>@OFFSET@){SEP}(?P<sender>(?:[^\t:]|:[^ \t])*?[^ \t:]):{SEP}(?P<text>.*)$",
+    template=rf"^(?P<time>@OFFSET@){SEP}(?P<sender>[^\t]*?[^ \t:]):{SEP}(?P<text>.*)$",
     time_kind="offset",
     example="00:58:04\tAlex:\tDepends on your teaching style, I guess.",
 )
