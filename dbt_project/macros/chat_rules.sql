@@ -177,12 +177,13 @@
      'really','get','got','go','going','make','made','one','like','well','please','thanks','thank','ok','okay',
      'hi','hello','im','ive','youre','dont','doesnt','isnt','cant','wont','didnt','thats','it''s','i''m','don''t',
      'anyone','someone','everyone','anybody','everybody','question','questions','right','sure','good','great',
-     'now','still','again','know','think','mean','see','need','want','way','thing','things','lot','bit','much','many']
+     'now','still','again','know','think','mean','see','need','want','way','thing','things','lot','bit','much','many',
+     'because','since','maybe','actually','though']
 {%- endmacro %}
 
 {% macro content_terms(body) -%}
     {#-
-        The content terms of a message, as a list without duplicates, for the
+        The content terms of a message, as a sorted list without duplicates, for the
         shared-terms signal. Language-independent, with no dictionary:
           - Latin words of two or more letters (tanh, relu, l2, fork), lower case, minus
             answer_stop_words(), without a plural s and cut to their first five letters as a
@@ -191,7 +192,7 @@
             characters (的 了 是 吗 我 这 什么 ...): 卷积核 -> 卷积, 积核.
         URLs are removed first.
     -#}
-    list_distinct(list_concat(
+    list_sort(list_distinct(list_concat(
         list_transform(
             list_filter(
                 regexp_extract_all(lower({{ strip_urls(body) }}), '[a-z][a-z0-9+#_''\-]*[a-z0-9+#]|[0-9]+(\.[0-9]+)?'),
@@ -206,7 +207,7 @@
             ),
             lambda b: regexp_matches(b, '^\p{Han}{2}$')
         )
-    ))
+    )))
 {%- endmacro %}
 
 {% macro strip_address(body_lower) -%}

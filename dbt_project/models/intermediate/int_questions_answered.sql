@@ -178,12 +178,12 @@ pairs as (
         ) as addresses_asker,
         coalesce(len(list_filter(addressed.addressed_user_ids, lambda u: u != questions.user_id)) > 0, false)
             as addresses_someone_else,
-        len(list_intersect(questions.content_terms, candidates.content_terms)) as n_shared_terms,
-        {{ cue_fits('questions.question_form', 'candidates.answer_cues') }} as cue_fits,
-        {{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'candidates.core_length') }}
+        coalesce(len(list_intersect(questions.content_terms, candidates.content_terms)), 0) as n_shared_terms,
+        coalesce({{ cue_fits('questions.question_form', 'candidates.answer_cues') }}, false) as cue_fits,
+        coalesce({{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'candidates.core_length') }}, false)
             as cue_mismatch,
-        candidates.role in ('instructor', 'ta') as is_staff,
-        candidates.is_thanks,
+        coalesce(candidates.role in ('instructor', 'ta'), false) as is_staff,
+        coalesce(candidates.is_thanks, false) as is_thanks,
         candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
         candidates.sent_at > questions.sent_at + to_minutes({{ quick }}) as is_late,
         repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again,
@@ -230,7 +230,7 @@ acknowledged as (
         arg_min(
             thanks.message_id is not null
                 and asker_messages.substantive_upto = pairs.substantive_upto
-                and (len(thanks.named_user_ids) = 0 or list_contains(thanks.named_user_ids, pairs.answerer_user_id)),
+                and (coalesce(len(thanks.named_user_ids), 0) = 0 or list_contains(thanks.named_user_ids, pairs.answerer_user_id)),
             asker_messages.seq
         ) as is_acknowledged_next,
         bool_or(coalesce(list_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name,
