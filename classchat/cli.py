@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", **formats)
     p.add_argument("--prune", **prune)
     p.add_argument("--accept-shorter", **shorter)
+    p.add_argument(
+        "--verify", action="store_true",
+        help="also check every lake data file against the sha256 recorded when it was written",
+    )
+    p.add_argument(
+        "--rebuild", action="store_true",
+        help="forget the lake and land everything in raw/ again (exports no longer in raw/ are dropped)",
+    )
     p = sub.add_parser("build", parents=[common], help="build the warehouse with dbt (models and tests)")
     p.add_argument("--full-refresh", **refresh)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
@@ -158,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # permissions, a read-only or full disk: what failed, where, and that nothing was published
+        where = f" ({exc.filename})" if exc.filename else ""
+        _err(
+            f"classchat {args.command}: {exc.strerror or exc}{where}; "
+            "the lake and warehouse are as they were before the stage"
+        )
+        return 1
 
 
 def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
@@ -170,7 +185,7 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     elif cmd == "ingest":
         run_stages(
             paths, "ingest", ingest=True, layout=args.format, prune=args.prune,
-            accept_shorter=args.accept_shorter, say=_out,
+            accept_shorter=args.accept_shorter, verify=args.verify, rebuild=args.rebuild, say=_out,
         )
     elif cmd == "build":
         run_stages(paths, "build", build=True, full_refresh=args.full_refresh, verbose=args.verbose, say=_out)

@@ -77,8 +77,13 @@ def _quarantine_message(sessions: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def data_dir_lock(paths: Paths) -> Iterator[None]:
-    """Hold the data directory's lock, or fail at once if another run holds it."""
-    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    """Hold the data directory's lock, or fail at once if another run holds it. A data directory
+    that does not exist is an error (a mistyped --data-dir must not leave an empty one behind)."""
+    if not paths.data_dir.is_dir():
+        raise StageError(
+            f"no data directory at {paths.data_dir}: create it with exports in raw/<course>/, "
+            "or run `classchat demo` to generate one"
+        )
     fh = open(paths.lock, "a+")
     try:
         try:
@@ -98,15 +103,13 @@ def data_dir_lock(paths: Paths) -> Iterator[None]:
         fh.close()
 
 
-def ingest_stage(
-    paths: Paths, *, layout: str | None = None, prune: bool = False, accept_shorter: bool = False,
-    say: Say = print,
-):
-    """Land new or changed exports; returns the ingest report."""
+def ingest_stage(paths: Paths, *, say: Say = print, **options):
+    """Land new or changed exports; returns the ingest report. `options` go to `ingest.ingest`
+    (layout, prune, accept_shorter, verify, rebuild)."""
     from ingest import ingest
 
     try:
-        report = ingest(paths, layout=layout, progress=say, prune=prune, accept_shorter=accept_shorter)
+        report = ingest(paths, progress=say, **options)
     except (FileNotFoundError, ValueError) as exc:
         raise StageError(str(exc)) from None
     for line in report.summary_lines():
@@ -231,11 +234,9 @@ def run_stages(
     build: bool = False,
     check: bool = False,
     full_refresh: bool = False,
-    layout: str | None = None,
-    prune: bool = False,
-    accept_shorter: bool = False,
     verbose: bool = False,
     say: Say = print,
+    **ingest_options,
 ) -> RunRecord:
     """Run the chosen stages under the data-directory lock and record the run.
 
@@ -259,7 +260,7 @@ def run_stages(
         try:
             remove_dead_run_leftovers(paths)
             if ingest:
-                ingest_stage(paths, layout=layout, prune=prune, accept_shorter=accept_shorter, say=say)
+                ingest_stage(paths, say=say, **ingest_options)
                 fault_point("after_ingest")
             fingerprint = build_fingerprint(paths)
             if build:
@@ -327,13 +328,12 @@ def run_stages(
 
 
 def run_all(
-    paths: Paths, *, layout: str | None = None, full_refresh: bool = False, prune: bool = False,
-    accept_shorter: bool = False, verbose: bool = False, say: Say = print,
+    paths: Paths, *, full_refresh: bool = False, verbose: bool = False, say: Say = print, **ingest_options
 ) -> RunRecord:
-    """The main job: ingest new or changed files, build, check."""
+    """The main job: ingest new or changed files, build, check. `ingest_options` as for `ingest_stage`."""
     return run_stages(
         paths, "run", ingest=True, build=True, check=True, full_refresh=full_refresh,
-        layout=layout, prune=prune, accept_shorter=accept_shorter, verbose=verbose, say=say,
+        verbose=verbose, say=say, **ingest_options,
     )
 
 

@@ -96,6 +96,8 @@ MANIFEST_SCHEMA = {
     "ended_at": pl.Datetime("us"),
     "messages_path": pl.String,
     "rejects_path": pl.String,
+    "messages_sha256": pl.String,  # of the data file at messages_path, as written (verify_lake)
+    "rejects_sha256": pl.String,
     "ingested_at": pl.Datetime("us"),
 }
 
@@ -111,6 +113,7 @@ class IngestReport:
     n_pruned: int = 0  # landed exports dropped because their raw file is gone (prune)
     kept: list[str] = field(default_factory=list)  # re-exports not landed: the earlier version stays
     quarantined: list[str] = field(default_factory=list)  # unchanged exports still quarantined
+    repaired: list[str] = field(default_factory=list)  # exports re-landed because their lake file was damaged
     n_roster_rows: int = 0
     seconds: float = 0.0
 
@@ -134,6 +137,7 @@ class IngestReport:
             lines.append(f"  pruned {self.n_pruned} landed file(s) no longer in raw/ and their sessions")
         lines += [f"  KEPT EARLIER VERSION {line}" for line in self.kept]
         lines += [f"  QUARANTINED {line}" for line in self.quarantined]
+        lines += [f"  REPAIRED {line}" for line in self.repaired]
         for row in self.landed:
             if row["status"] == "duplicate":
                 lines.append(f"  skipped {row['source_file']}: {row['reason']}")
@@ -153,12 +157,19 @@ def ingest(
     progress: Callable[[str], None] | None = None,
     prune: bool = False,
     accept_shorter: bool = False,
+    verify: bool = False,
+    rebuild: bool = False,
 ) -> IngestReport:
     """Land every new or changed export under `paths.raw`; return what happened.
 
     `layout` forces one layout for all files (the `--format` option); `prune`
     drops landed exports whose raw file is gone; `accept_shorter` lets a
     re-export that does not extend the landed one replace it.
+
+    Every run checks that the lake's data files are whole Parquet files (`verify`:
+    also their sha256 against the manifest) and re-lands, from raw/, every export
+    whose data file is missing or damaged. `rebuild` forgets the lake and lands
+    everything in raw/ again (exports no longer in raw/ are then gone).
     """
     if layout is not None:
         get_layout(layout)  # fail early on an unknown name
@@ -174,8 +185,15 @@ def ingest(
         report.n_roster_rows = land_roster(paths)
     except (SessionsCsvError, RosterError) as exc:
         raise ValueError(str(exc)) from None
-    old = read_manifest(paths)
+    old = read_manifest(paths) if not rebuild else pl.DataFrame(schema=MANIFEST_SCHEMA)
     old_by_path = {row["source_file"]: row for row in old.iter_rows(named=True)}
+    damaged = verify_lake(paths, old, deep=verify)
+    for rel, row in list(old_by_path.items()):
+        bad = [p for p in (row["messages_path"], row["rejects_path"]) if p in damaged]
+        if bad and row["status"] in ("landed", "quarantined"):
+            del old_by_path[rel]  # lands again from raw/ as if new
+            fate = "re-landed from raw/" if (paths.raw / rel).is_file() else "LOST: its raw file is gone too"
+            report.repaired.append(f"{rel}: lake file {bad[0]} {damaged[bad[0]]}; {fate}")
     landed_shas = {
         row["sha256"]: row["source_file"] for row in old_by_path.values() if row["status"] == "landed"
     }
@@ -196,6 +214,7 @@ def ingest(
     # a landed export whose path is gone from raw/ but whose bytes are still there (renamed) moves
     renamed_from = {sha: rel for sha, rel in landed_shas.items() if rel not in present}
     moved_away: set[str] = set()
+    data_hashes: dict[str, str] = {}  # data file (relative to the lake) -> sha256, filled by the writer
     writes: list[Future] = []  # Parquet files being written while the next batch is parsed
     with ThreadPoolExecutor(max_workers=READERS) as pool, ThreadPoolExecutor(max_workers=1) as writer:
         for n, (path, data, sha, error) in enumerate(_read_ahead(pool, raw_files), 1):
@@ -257,13 +276,17 @@ def ingest(
             keep[rel] = row
             report.landed.append(row)
             if pending_bytes >= BATCH_BYTES:
-                writes = _land_batch(paths, pending, f"{batch_prefix}-{n}", writer, wait_for=writes)
+                writes = _land_batch(paths, pending, f"{batch_prefix}-{n}", writer, writes, data_hashes)
                 say(f"ingest: {n}/{len(raw_files)} files read")
                 pending, pending_bytes = [], 0
         if pending:
-            writes = _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, wait_for=writes)
+            writes = _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, writes, data_hashes)
         for done in writes:
             done.result()  # a failed write stops the run here, before the manifest names anything
+    for row in keep.values():
+        if row["status"] == "landed" and row["messages_sha256"] is None:
+            row["messages_sha256"] = data_hashes.get(row["messages_path"])
+            row["rejects_sha256"] = data_hashes.get(row["rejects_path"])
     # an export that disappeared from raw/ keeps its landed session (nothing is lost by a mistaken
     # move) unless pruned or renamed; a record of a file that never landed goes with the file
     gone = {
@@ -282,6 +305,50 @@ def ingest(
     _remove_unreferenced(paths, manifest)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _write_data_file(frame: pl.DataFrame, lake: Path, rel: str, hashes: dict[str, str]) -> None:
+    """Write one data file of the lake atomically and record its sha256 (read back from the disk)."""
+    with atomic_path(lake / rel) as tmp:
+        frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=True)
+        hashes[rel] = _sha256_file(tmp)
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_lake(paths: Paths, manifest: pl.DataFrame, *, deep: bool = False) -> dict[str, str]:
+    """The lake's data files that the manifest names but that are damaged: path -> what is wrong.
+
+    Always: the file exists and is framed as Parquet (the magic bytes at both ends). With `deep`:
+    its sha256 is the one recorded when it was written.
+    """
+    expected: dict[str, str | None] = {}
+    for row in manifest.filter(pl.col("messages_path").is_not_null()).iter_rows(named=True):
+        expected.setdefault(row["messages_path"], row.get("messages_sha256"))
+        expected.setdefault(row["rejects_path"], row.get("rejects_sha256"))
+    bad: dict[str, str] = {}
+    for rel, sha in expected.items():
+        path = paths.lake / rel
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+                fh.seek(max(size - 4, 0))
+                tail = fh.read(4)
+        except OSError as exc:
+            bad[rel] = f"cannot be read ({exc.strerror or exc})"
+            continue
+        if size < 12 or head != b"PAR1" or tail != b"PAR1":
+            bad[rel] = "is not a whole Parquet file"
+        elif deep and sha is not None and _sha256_file(path) != sha:
+            bad[rel] = "does not match the sha256 recorded when it was written"
+    return bad
 
 
 def quarantine_sessions(paths: Paths, sessions: dict[str, str]) -> int:
@@ -306,7 +373,9 @@ def quarantine_sessions(paths: Paths, sessions: dict[str, str]) -> int:
 
 def read_manifest(paths: Paths) -> pl.DataFrame:
     if paths.files_manifest.exists():
-        return pl.read_parquet(paths.files_manifest).cast(MANIFEST_SCHEMA)
+        manifest = pl.read_parquet(paths.files_manifest)
+        missing = [pl.lit(None, dtype).alias(c) for c, dtype in MANIFEST_SCHEMA.items() if c not in manifest.columns]
+        return manifest.with_columns(missing).select(list(MANIFEST_SCHEMA)).cast(MANIFEST_SCHEMA)
     return pl.DataFrame(schema=MANIFEST_SCHEMA)
 
 
@@ -348,6 +417,7 @@ def _land_batch(
     batch_name: str,
     writer: ThreadPoolExecutor,
     wait_for: list[Future],
+    hashes: dict[str, str],
 ) -> list[Future]:
     """Parse one batch; fill in its manifest rows; hand its files (messages, rejects per course) to `writer`.
 
@@ -407,8 +477,8 @@ def _land_batch(
             part = part.with_columns(
                 _per_file(by_idx, members, key).gather(codes).alias(name) for name, key in PER_FILE_COLUMNS.items()
             ).drop("file_idx")
-            target = paths.lake / _data_path(kind, course, batch_name)
-            writes.append(writer.submit(write_parquet_atomic, part, target))
+            rel = _data_path(kind, course, batch_name)
+            writes.append(writer.submit(_write_data_file, part, paths.lake, rel, hashes))
     for _, row in landed:
         row["messages_path"] = _data_path("messages", row["course_id"], batch_name)
         row["rejects_path"] = _data_path("rejects", row["course_id"], batch_name)

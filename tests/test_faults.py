@@ -123,3 +123,32 @@ def test_a_failed_build_is_retried_by_the_next_run(base, reference, tmp_path, ca
     roster.write_bytes(saved)
     assert _run(paths) == 0
     assert _marts(paths) == reference
+
+
+def test_a_missing_data_dir_is_one_line_and_is_not_created(tmp_path, capsys):
+    missing = tmp_path / "typo"
+    assert main(["run", "--data-dir", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no data directory" in err and "Traceback" not in err
+    assert not missing.exists()
+
+
+def test_an_os_error_is_one_line(paths, capsys):
+    """An OSError (here the lock file is a folder; as non-root, a read-only data directory gives the
+    same path) is one line naming the file, not a traceback."""
+    paths.lock.mkdir()
+    assert main(["ingest", "--data-dir", str(paths.data_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(paths.lock) in err and "Traceback" not in err
+
+
+def test_leftovers_of_a_dead_run_are_removed_at_the_next_start(paths, capsys):
+    from classchat.pipeline import remove_dead_run_leftovers
+
+    scratch = scratch_path(paths)
+    scratch.write_bytes(b"half a warehouse")
+    (paths.lake).mkdir(parents=True)
+    tmp = paths.lake / ".files.parquet.123-abc.tmp"
+    tmp.write_bytes(b"half a manifest")
+    assert sorted(remove_dead_run_leftovers(paths)) == sorted([scratch, tmp])
+    assert not scratch.exists() and not tmp.exists()

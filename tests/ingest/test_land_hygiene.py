@@ -155,3 +155,37 @@ def test_a_longer_re_export_replaces_without_asking(paths):
     report = ingest(paths)
     assert report.kept == []
     assert _messages(paths)["body"].to_list() == ["one", "two", "three", "four"]
+
+
+def _data_file(paths):
+    return next(paths.lake_messages.rglob("*.parquet"))
+
+
+def test_a_truncated_lake_file_is_named_and_re_landed_from_raw(paths):
+    add_export(paths, "c1", "2024-01-01_x.txt", LECTURE)
+    ingest(paths)
+    data = _data_file(paths)
+    data.write_bytes(data.read_bytes()[:100])
+    report = ingest(paths)
+    text = "\n".join(report.summary_lines())
+    assert "REPAIRED c1/2024-01-01_x.txt" in text and "not a whole Parquet file" in text
+    assert _messages(paths)["body"].to_list() == ["one", "two", "three"]
+    assert not data.exists()  # the damaged file is no longer referenced, so it is removed
+
+
+def test_verify_finds_a_flipped_byte_and_rebuild_lands_everything_again(paths):
+    add_export(paths, "c1", "2024-01-01_x.txt", LECTURE)
+    ingest(paths)
+    data = _data_file(paths)
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    assert ingest(paths).repaired == []  # the cheap check sees a framed Parquet file
+    report = ingest(paths, verify=True)
+    assert report.repaired and "sha256" in report.repaired[0]
+    assert _messages(paths)["body"].to_list() == ["one", "two", "three"]
+    before = set(paths.lake_messages.rglob("*.parquet"))
+    report = ingest(paths, rebuild=True)
+    assert [r["status"] for r in report.landed] == ["landed"]
+    assert set(paths.lake_messages.rglob("*.parquet")).isdisjoint(before)
+    assert _messages(paths)["body"].to_list() == ["one", "two", "three"]
