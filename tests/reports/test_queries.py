@@ -38,6 +38,7 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from classchat.config import Paths  # noqa: E402
+from reports import db  # noqa: E402
 from reports import queries as Q  # noqa: E402
 from reports.privacy import Privacy  # noqa: E402
 
@@ -382,6 +383,16 @@ def test_run_sql_cannot_touch_files_or_write(wh, tmp_path):
     assert not Q.run_sql(wh.warehouse, "select * from messages limit 1").empty
     with pytest.raises(Q.QueryError):
         Q.run_sql(wh.warehouse, "  ")
+
+
+def test_named_queries_run_under_the_row_cap(wh):
+    full = Q.run_query(wh.warehouse, "unanswered_questions", {"course": "ml"})
+    assert len(full) == 3 and full.attrs["classchat"]["cut"] is False and Q.cut_note(full) is None
+    cut = Q.run_query(wh.warehouse, "unanswered_questions", {"course": "ml"}, limits=db.Limits(max_rows=2))
+    assert cut["question"].tolist() == full["question"].tolist()[:2]  # the first rows, in the query's order
+    assert cut.attrs["classchat"]["cut"] is True and cut.attrs["classchat"]["max_rows"] == 2
+    assert "2 rows (cut at the row cap)" in Q.provenance(cut)
+    assert Q.cut_note(cut).startswith("result cut at 2 rows (row cap, --max-rows)")
 
 
 def test_pseudonymous_privacy_replaces_names(wh, tmp_path):
