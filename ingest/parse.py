@@ -287,6 +287,8 @@ def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
     )
     is_continuation = ~pl.col("is_header") & ~pl.col("is_blank") & ~pl.col("is_rejected")
     out_of_shape = pl.col("time_start")
+    # a rejected line is out of shape, except a preamble without a time stamp (a title line before the chat)
+    misfit_reject = pl.col("is_rejected") & ((pl.col("reason") != BEFORE_FIRST_HEADER) | pl.col("time_start"))
     if layout.continuation_prefix:
         out_of_shape = out_of_shape | ~pl.col("line").str.starts_with(layout.continuation_prefix)
     kinds = lines.group_by("file_idx").agg(
@@ -294,7 +296,7 @@ def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
         is_continuation.sum().cast(pl.Int64).alias("n_continuation_lines"),
         (pl.col("is_blank") & ~pl.col("is_header")).sum().cast(pl.Int64).alias("n_blank_lines"),
         pl.col("is_rejected").sum().cast(pl.Int64).alias("n_rejected_lines"),
-        (pl.col("is_rejected") | (is_continuation & out_of_shape)).sum().cast(pl.Int64).alias("n_misfit_lines"),
+        (misfit_reject | (is_continuation & out_of_shape)).sum().cast(pl.Int64).alias("n_misfit_lines"),
     )
     rejects = (
         lines.filter(pl.col("is_rejected"))
@@ -590,10 +592,13 @@ def _stats(
     """Per file: layout, line counts by kind (they add up to n_lines), messages, first and last time, fit.
 
     `layout_fit` is the share of the file's non-blank lines read as its layout
-    expects: headers, and continuation lines of the shape the layout writes
-    them (indented where it indents them; never starting with a time stamp).
-    `n_misfit_lines` counts the others (rejected lines included). A file
-    without a layout has no fit (null). Compare with layouts.LAYOUT_FIT_THRESHOLD.
+    expects: headers, continuation lines of the shape the layout writes them
+    (indented where it indents them; never starting with a time stamp), and
+    lines without a time stamp before the first header (a title line).
+    `n_misfit_lines` counts the others: such continuation lines and the
+    rejected lines (impossible times, headers of other layouts, what follows
+    them, time-stamped lines before the first header). A file without a layout
+    has no fit (null). Compare with layouts.LAYOUT_FIT_THRESHOLD.
     """
     counts = [
         "n_header_lines", "n_continuation_lines", "n_blank_lines", "n_rejected_lines", "n_misfit_lines",
