@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classchat import __version__
 from classchat.config import REPORTS_DIR, Paths, get_paths, offline_environment
-from classchat.pipeline import StageError, run_all, run_stages
+from classchat.pipeline import StageError, prepare_readers, run_all, run_stages
 
 
 def _err(msg: str) -> None:
@@ -177,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     cmd = args.command
+    if cmd in ("report", "export") or (cmd == "query" and not args.list):
+        prepare_readers(paths, say=_err)
     if cmd == "run":
         run_all(
             paths, layout=args.format, full_refresh=args.full_refresh, prune=args.prune,

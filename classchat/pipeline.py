@@ -267,6 +267,7 @@ def run_stages(
                 run.build_fingerprint = fingerprint
             plan = plan_build(paths, fingerprint, full_refresh=full_refresh)
             if ingest and build and plan.up_to_date:
+                ensure_pseudonymous(paths, say=say)
                 run.finish("success", "nothing new: the warehouse is up to date")
                 say(f"{command}: nothing new to build or check; the warehouse is up to date")
                 return run
@@ -312,6 +313,8 @@ def run_stages(
                         plan = plan_build(paths, fingerprint)
                         continue
                     break
+                if build:
+                    ensure_pseudonymous(paths, say=say)
                 if run.outcome != "success":
                     raise StageError(run.detail)
             else:
@@ -325,6 +328,41 @@ def run_stages(
             if run.outcome != "running":
                 say(f"{command}: run {run.run_id} {run.outcome}")
     return run
+
+
+def ensure_pseudonymous(paths: Paths, *, say: Say = print, force: bool = False) -> bool:
+    """Publish the pseudonymous twin of the live warehouse (classchat.pseudonymise) when it is
+    missing or older than the warehouse, if pseudonymous mode is in use here: asked for now
+    ($CLASSCHAT_PRIVACY / --privacy), or a twin exists from before. `force`: whatever the mode.
+    Called under the data-directory lock after every publish, and by the readers in pseudonymous
+    mode before they open it. Returns whether it wrote the twin."""
+    from classchat.pseudonymise import PseudonymiseError, needs_publish, publish_pseudonymous
+    from reports.privacy import privacy_mode
+
+    twin = paths.pseudonymous_warehouse
+    wanted = force or privacy_mode() == "pseudonymous" or twin.exists()
+    if not wanted or not needs_publish(paths.warehouse, twin):
+        return False
+    started = time.perf_counter()
+    try:
+        publish_pseudonymous(paths.data_dir, paths.warehouse, twin)
+    except PseudonymiseError as exc:
+        raise StageError(f"pseudonymous warehouse not written: {exc}") from None
+    say(f"privacy: pseudonymous warehouse written ({time.perf_counter() - started:.1f} s)")
+    return True
+
+
+def prepare_readers(paths: Paths, say: Say = print) -> None:
+    """Before a reader (report, export, query) opens the warehouse in pseudonymous mode: publish the
+    pseudonymous twin if it is missing or stale (under the lock; a no-op in named mode)."""
+    from classchat.pseudonymise import needs_publish
+    from reports.privacy import privacy_mode
+
+    if privacy_mode() != "pseudonymous" or not paths.warehouse.exists():
+        return
+    if needs_publish(paths.warehouse, paths.pseudonymous_warehouse):
+        with data_dir_lock(paths):
+            ensure_pseudonymous(paths, say=say, force=True)
 
 
 def run_all(
