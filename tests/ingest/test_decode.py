@@ -48,3 +48,10 @@ def test_a_batch_is_decoded_file_by_file_when_one_is_not_utf8():
     ]
     assert out[1].text == TEXT and out[3].text == "naïve\n"
     assert out[0].data is batch[0]  # valid UTF-8 is handed on as it is, without a copy
+
+
+def test_line_ends_are_left_to_the_parser():
+    # CR-only (old Mac), CRLF and lone CRs come out as they went in: the parser decides what a line is
+    for data in (b"10:00:00\t  a : x\r10:00:01\t  b : y\r", b"a\r\nb\rc\n", "é\r".encode("utf-16")):
+        decoded = decode_bytes(data)
+        assert decoded.text.count("\r") == data.decode(decoded.encoding.replace("-sig", "")).count("\r")

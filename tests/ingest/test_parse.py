@@ -83,3 +83,21 @@ def test_a_time_in_other_digits_is_text_not_a_header():
     # fullwidth digits look like a time to a Unicode \d; exports write ASCII, so this is a continuation line
     batch = _parse("10:00:00\t  a : first\n１０:００:０５\t  b : second\n")
     assert batch.messages.select("sender_name", "body").rows() == [("a", "first\n１０:００:０５\t  b : second")]
+
+
+def test_any_run_of_tabs_or_spaces_separates_a_plain_header():
+    batch = _parse("10:05:42  Ann : hi\n10:05:50 \t Bo (Host) : ok\n")
+    assert batch.messages.select("sender_name", "role_tag", "body").rows() == [("Ann", None, "hi"), ("Bo", "host", "ok")]
+
+
+def test_a_bracketed_word_outside_the_role_vocabulary_stays_in_the_name():
+    batch = _parse("10:00:00\t  Bo (Laptop) : hi\n10:00:05\t  [x] Cy : ok\n")
+    assert batch.messages.select("sender_name", "sender_role", "role_tag").rows() == [
+        ("Bo (Laptop)", None, None), ("[x] Cy", None, None),
+    ]
+
+
+def test_a_body_line_holding_a_time_is_text():
+    batch = _parse("10:00:00\t  a : meet at\n10:30 in room 4\nat 11:00:00 sharp\n")
+    assert batch.messages["body"].to_list() == ["meet at\n10:30 in room 4\nat 11:00:00 sharp"]
+    assert batch.rejects.height == 0
