@@ -50,7 +50,7 @@ import polars as pl
 from classchat.config import Paths
 from classchat.files import atomic_path
 from ingest.decode import UnreadableFile, decode_many
-from ingest.layouts import get_layout
+from ingest.layouts import LAYOUT_FIT_THRESHOLD, get_layout
 from ingest.parse import PARSER_VERSION, FileText, parse_batch
 from ingest.roster import RosterError, land_roster
 from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
@@ -90,6 +90,7 @@ MANIFEST_SCHEMA = {
     "n_blank_lines": pl.Int64,
     "n_rejected_lines": pl.Int64,
     "n_misfit_lines": pl.Int64,  # non-blank lines out of the layout's shape (parse.py), rejected ones included
+    "poor_fit": pl.Boolean,  # layout_fit below LAYOUT_FIT_THRESHOLD: landed, but flagged for a person to look at
     "layout_fit": pl.Float64,  # share of non-blank lines that fit the layout; below layouts.LAYOUT_FIT_THRESHOLD: flag
     "n_messages": pl.Int64,
     "started_at": pl.Datetime("us"),
@@ -143,10 +144,17 @@ class IngestReport:
                 lines.append(f"  skipped {row['source_file']}: {row['reason']}")
             elif row["status"] in ("failed", "needs_date"):
                 lines.append(f"  NOT LANDED {row['source_file']}: {row['reason']}")
-            elif row["n_rejected_lines"]:
-                lines.append(
-                    f"  {row['source_file']}: {row['n_rejected_lines']} line(s) rejected, see lake/rejects"
-                )
+            else:
+                if row.get("poor_fit"):
+                    lines.append(
+                        f"  POOR FIT {row['source_file']}: only {row['layout_fit']:.0%} of its lines read as "
+                        f"{row['layout']} (flagged below {LAYOUT_FIT_THRESHOLD:.0%}); check it with "
+                        f"`classchat ingest --explain {row['source_file']}`"
+                    )
+                if row["n_rejected_lines"]:
+                    lines.append(
+                        f"  {row['source_file']}: {row['n_rejected_lines']} line(s) rejected, see lake/rejects"
+                    )
         return lines
 
 
@@ -444,6 +452,7 @@ def _land_batch(
         for key in ("layout", "n_lines", "n_header_lines", "n_continuation_lines", "n_blank_lines",
                     "n_rejected_lines", "n_misfit_lines", "layout_fit", "n_messages", "started_at", "ended_at"):
             row[key] = st[key]
+        row["poor_fit"] = row["layout_fit"] is not None and row["layout_fit"] < LAYOUT_FIT_THRESHOLD
         if st["layout"] is None:
             _fail(row, "failed", "unknown layout: no line looks like a chat message header "
                   "(see `classchat ingest --help` for the layouts read)")

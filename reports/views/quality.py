@@ -28,8 +28,8 @@ order by suite, success, severity, expectation, column_name
 CHECKED_AT_SQL = "select max(checked_at) as checked_at from quality_results"
 
 FILES_SQL = """
-select source_file, status, reason, layout, encoding, session_id, n_lines, n_messages, n_rejected_lines,
-       ingested_at
+select source_file, status, reason, layout, layout_fit, poor_fit, encoding, session_id, n_lines, n_messages,
+       n_rejected_lines, ingested_at
 from ingested_files
 order by case status when 'quarantined' then 0 when 'failed' then 1 when 'needs_date' then 2
                      when 'duplicate' then 3 else 4 end,
@@ -194,9 +194,22 @@ def _files() -> None:
             "n_lines": st.column_config.NumberColumn("lines"),
             "n_messages": st.column_config.NumberColumn("messages"),
             "n_rejected_lines": st.column_config.NumberColumn("rejected lines"),
+            "layout_fit": st.column_config.NumberColumn("layout fit", format="percent"),
+            "poor_fit": st.column_config.CheckboxColumn("poor fit"),
             "ingested_at": st.column_config.DatetimeColumn("ingested", format="YYYY-MM-DD HH:mm"),
         },
     )
+
+    st.subheader("Files that fit their layout poorly")
+    poor = files[files["poor_fit"].fillna(False).astype(bool)][["source_file", "layout", "layout_fit", "status"]]
+    if poor.empty:
+        st.caption("None: every landed file reads cleanly as its layout.")
+    else:
+        st.warning(
+            f"{len(poor)} file(s) landed, but many of their lines do not read the way their layout expects: "
+            "their messages may be misread. Run `classchat ingest --explain FILE` to see how each line was read."
+        )
+        ui.table(poor, "files_with_a_poor_fit")
 
     st.subheader("Files waiting for a date")
     waiting = files[files["status"] == "needs_date"][["source_file", "reason"]]
