@@ -64,10 +64,19 @@ def test_questions_answers_and_response_times(wh):
     )
     assert rows == [
         ("10:00:00", True, False, None, None, None),  # only roll-call replies follow
-        ("10:05:00", False, False, "next", "instructor", 70),  # thanks is skipped
-        ("10:10:00", False, False, "mention", "instructor", 600),
-        ("10:30:00", True, True, None, None, None),  # asked again by the same person
-        ("10:40:00", True, False, None, None, None),  # nothing substantive within 3 minutes
+        ("10:05:00", False, False, "evidence", "instructor", 70),  # thanks is no answer; next message, staff
+        ("10:10:00", False, False, "mention", "instructor", 600),  # @asker, 10 minutes later
+        ("10:30:00", True, True, None, None, None),  # asked again by the same person before any answer
+        ("10:40:00", True, False, None, None, None),  # only tech trouble, "go on" and a link follow
+    ]
+    evidence = q(
+        wh,
+        "select answer_evidence from messages where session_id = ? and is_question and not is_unanswered order by seq",
+        [ML],
+    )
+    assert [sorted(e) for (e,) in evidence] == [
+        ["answer_cue", "next_message", "shared_terms", "staff"],  # 梯度; 在 (a place answers a what)
+        ["addresses_asker", "late", "next_message", "staff"],  # 哈哈 between is no substantive message
     ]
     answers = q(wh, "select count(*) from messages where answers_message_id is not null and session_id = ?", [ML])
     assert answers == [(2,)]
