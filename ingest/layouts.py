@@ -305,8 +305,9 @@ LAYOUTS: dict[str, Layout] = {
     for layout in (ZOOM_2025, ZOOM_2021, ZOOM_LEGACY, PLAIN, ZOOM_CLOUD, BIGBLUEBUTTON)
 }
 
-# Every header line of every layout starts like this (after no indentation): a cheap test before the patterns.
-HEADER_START = r"^(?:\[[0-9]|[0-9])"
+# Every header line of every layout starts like this (a time, a bracketed time or a date, not indented):
+# a cheap test before the patterns.
+HEADER_START = r"^(?:\[?[0-9]{1,2}:|[0-9]{4}-)"
 
 
 def unnamed(pattern: str) -> str:
