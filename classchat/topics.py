@@ -1,14 +1,21 @@
 """Question topics: the terms a session's questions are about, in Chinese and English.
 
-Owns the tokenisation behind the `question_topics` mart (built by the dbt
-Python model `int_question_terms`). Chinese is cut with jieba (its bundled
-dictionary, plus a few course terms so "激活函数" stays whole); Latin words
-are lower-cased; stop words of both languages (and question words, which say
-nothing about the topic) are dropped. jieba splits unknown compounds
-("偏置现象" -> "偏置", "现象"), so two short (one- or two-character) Chinese
-terms that follow each other in at least two questions, and in at least half
-the questions of their rarer part, are joined into one term and count
-instead of their parts.
+Owns the tokenisation behind the `question_topics` mart (dbt Python model
+models/marts/question_topics.py). Chinese is cut with jieba (its bundled
+dictionary only: no course's vocabulary is in code); Latin words are
+lower-cased; stop words of both languages (and question words, which say
+nothing about the topic) are dropped.
+
+A course's vocabulary comes from the course:
+  - an optional glossary, `raw/<course>/glossary.terms` (UTF-8, one term a line,
+    `#` starts a comment; ingest reads only `*.txt`, so it is never taken for a
+    chat export), whose terms jieba keeps whole (`read_glossary`, `terms(..., glossary)`);
+  - compounds found in the questions themselves: jieba splits unknown compounds
+    ("偏置现象" -> "偏置", "现象"), so two adjacent Chinese pieces of at most
+    MAX_PART characters each that follow each other in at least two questions,
+    and in at least half the questions of their rarer part, are joined into one
+    term and count instead of their parts. The rule is applied again to its own
+    output, so a compound of three pieces is found too.
 """
 
 from __future__ import annotations
@@ -18,13 +25,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
-# Course vocabulary jieba's general dictionary lacks; the bigram rule catches the rest.
-USER_TERMS = (
-    "激活函数", "梯度消失", "梯度爆炸", "反向传播", "卷积核", "卷积层", "池化层", "全连接", "损失函数",
-    "交叉熵", "学习率", "正则化", "归一化", "过拟合", "欠拟合", "偏置项", "偏置现象", "神经网络", "神经元",
-    "置信区间", "假设检验", "显著性", "标准差", "标准误", "中位数", "回归分析", "随机变量", "概率分布",
-)
+GLOSSARY_NAME = "glossary.terms"  # raw/<course>/glossary.terms; not *.txt, so ingest ignores it
+MAX_PART = 3  # a piece of a discovered compound has at most this many characters
 
 STOP_ZH = frozenset(
     "的 了 是 吗 呢 啊 吧 呀 哦 嗯 么 嘛 我 你 他 她 它 我们 你们 他们 这 那 这个 那个 这样 那样 这些 那些 "
@@ -51,28 +55,43 @@ _URL = re.compile(r"(https?://|www\.)\S+")
 
 
 @cache
-def _jieba():
+def _jieba(glossary: frozenset[str] = frozenset()):
+    """A jieba tokenizer with the bundled dictionary plus `glossary` (one per glossary, cached)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    for term in USER_TERMS:
-        jieba.add_word(term)
-    return jieba
+    if not glossary:
+        return jieba.dt
+    tokenizer = jieba.Tokenizer()
+    for term in sorted(glossary):
+        tokenizer.add_word(term)
+    return tokenizer
 
 
-def terms(text: str) -> list[str]:
-    """The content terms of one message, in order (duplicates kept)."""
+def read_glossary(course_dir: Path) -> frozenset[str]:
+    """The terms of `course_dir/glossary.terms` (lower case), or none when there is no such file."""
+    path = Path(course_dir) / GLOSSARY_NAME
+    if not path.is_file():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return frozenset(t for line in lines if (t := line.split("#", 1)[0].strip().lower()))
+
+
+def terms(text: str, glossary: frozenset[str] = frozenset()) -> list[str]:
+    """The content terms of one message, in order (duplicates kept); glossary terms stay whole."""
     text = _URL.sub(" ", text.lower())
     out: list[str] = []
     if any("\u3400" <= ch <= "\u9fff" for ch in text):
-        pieces = _jieba().lcut(text)
+        pieces = _jieba(frozenset(glossary)).lcut(text)
     else:
         pieces = _LATIN_WORD.findall(text)
     for piece in pieces:
         piece = piece.strip()
         if not piece:
             continue
-        if _HAN.match(piece):
+        if piece in glossary:
+            out.append(piece)
+        elif _HAN.match(piece):
             if len(piece) >= 2 and piece not in STOP_ZH:
                 out.append(piece)
         else:
@@ -84,35 +103,64 @@ def terms(text: str) -> list[str]:
 
 def _joinable(a: str, b: str) -> bool:
     """Two adjacent pieces that may be one compound jieba did not know (both short Chinese words)."""
-    return bool(_HAN.match(a) and _HAN.match(b)) and len(a) <= 2 and len(b) <= 2
+    return bool(_HAN.match(a) and _HAN.match(b)) and len(a) <= MAX_PART and len(b) <= MAX_PART
 
 
-def top_terms(questions: Iterable[str], n: int = 10) -> list[tuple[str, int]]:
-    """The `n` terms found in most questions, with the number of questions each is in.
-
-    A term must be in at least two questions, unless fewer than five questions
-    were asked. Ties go to the term asked about first.
-    """
-    docs = [terms(q) for q in questions]
-    first_seen: dict[str, int] = {}
+def _compounds(docs: list[list[str]]) -> dict[str, tuple[str, str]]:
+    """Adjacent piece pairs that recur together (see the module docstring): compound -> parts."""
     df: Counter[str] = Counter()
     pair_df: Counter[str] = Counter()
     parts: dict[str, tuple[str, str]] = {}
+    for seq in docs:
+        df.update(set(seq))
+        pairs = {a + b: (a, b) for a, b in zip(seq, seq[1:], strict=False) if _joinable(a, b)}
+        parts.update(pairs)
+        pair_df.update(pairs.keys())
+    return {
+        pair: parts[pair]
+        for pair, count in pair_df.items()
+        if count >= 2 and count * 2 >= min(df[parts[pair][0]], df[parts[pair][1]])
+    }
+
+
+def _join(seq: list[str], compounds: dict[str, tuple[str, str]]) -> list[str]:
+    """`seq` with every adjacent pair that is a compound joined (left to right)."""
+    out: list[str] = []
+    i = 0
+    while i < len(seq):
+        if i + 1 < len(seq) and seq[i] + seq[i + 1] in compounds:
+            out.append(seq[i] + seq[i + 1])
+            i += 2
+        else:
+            out.append(seq[i])
+            i += 1
+    return out
+
+
+def top_terms(questions: Iterable[str], n: int = 10, glossary: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """The `n` terms found in most questions, with the number of questions each is in.
+
+    Compounds found in the questions count instead of their parts (two rounds,
+    so three-piece compounds are found). A term must be in at least two
+    questions, unless fewer than five questions were asked. Ties go to the
+    term asked about first.
+    """
+    docs = [terms(q, glossary) for q in questions]
+    for _ in range(2):
+        compounds = _compounds(docs)
+        if not compounds:
+            break
+        docs = [_join(seq, compounds) for seq in docs]
+    return _rank(docs, n)
+
+
+def _rank(docs: list[list[str]], n: int) -> list[tuple[str, int]]:
+    first_seen: dict[str, int] = {}
+    df: Counter[str] = Counter()
     for i, seq in enumerate(docs):
         for t in dict.fromkeys(seq):
             df[t] += 1
             first_seen.setdefault(t, i)
-        pairs = {a + b: (a, b) for a, b in zip(seq, seq[1:], strict=False) if _joinable(a, b)}
-        parts.update(pairs)
-        for pair in pairs:
-            pair_df[pair] += 1
-            first_seen.setdefault(pair, i)
-    for pair, count in pair_df.most_common():
-        a, b = parts[pair]
-        if count >= 2 and count * 2 >= min(df[a], df[b]):
-            df[pair] = count
-            df[a] -= count
-            df[b] -= count
     floor = 1 if len(docs) < 5 else 2
     ranked = sorted((t for t, c in df.items() if c >= floor), key=lambda t: (-df[t], first_seen[t], t))
     return [(t, df[t]) for t in ranked[:n]]
