@@ -210,7 +210,10 @@ def test_private_messages_are_counted_but_not_shown(copy):
 
 
 def test_pseudonymous_export_hides_every_name(warehouse):
-    privacy = Privacy("pseudonymous", key=b"k" * 32)
+    from classchat.pseudonymise import pseudonymous_path, publish_pseudonymous
+
+    publish_pseudonymous(warehouse.parent, warehouse, pseudonymous_path(warehouse))  # as the pipeline does
+    privacy = Privacy.for_data_dir(warehouse.parent, "pseudonymous")  # its key, to compute expected pseudonyms
     for doc in (export_html(warehouse, course="ml", privacy=privacy),
                 export_html(warehouse, course="ml", session=ML, privacy=privacy)):
         assert "Prof Li" not in doc
@@ -227,6 +230,11 @@ def test_privacy_defaults_to_the_environment(copy, monkeypatch):
     named = export_html(copy, course="ml")
     assert "Prof Li" in named and "Names are shown as they appear" in named
     monkeypatch.setenv("CLASSCHAT_PRIVACY", "pseudonymous")
+    from classchat.pseudonymise import pseudonymous_path, publish_pseudonymous
+
+    with pytest.raises(db.WarehouseMissing, match="pseudonymous"):  # never the named file instead
+        export_html(copy, course="ml", session=ML)
+    publish_pseudonymous(copy.parent, copy, pseudonymous_path(copy))  # as the pipeline does
     assert "Prof Li" not in export_html(copy, course="ml", session=ML)
     assert (copy.parent / ".classchat_key").exists()  # the data directory's own key
 
