@@ -371,7 +371,7 @@ def table(
         st.caption(empty)
         return
     config = dict(column_config or {})
-    for col in KEY_COLUMNS:  # never in pseudonymous mode either: see protect
+    for col in KEY_COLUMNS:  # hidden in both modes (keyed pseudonyms are still keys)
         if col in frame.columns and col not in config:
             config[col] = None
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height)
