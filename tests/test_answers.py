@@ -19,13 +19,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import quality  # noqa: E402  (bench/quality.py)
 
-# Floors on the whole synthetic set (figures when pinned: question F1 0.99, link accuracy 0.99,
-# unanswered precision 0.89, unanswered recall 1.00 -- see docs/answers.md, "Measuring").
+# Floors on the whole synthetic set (figures when pinned: question F1 0.99, link accuracy 1.00,
+# unanswered precision 1.00, unanswered recall 1.00 -- see docs/answers.md, "Measuring"; one
+# mistake more on the 81 questions still passes, two do not).
 FLOORS = {
     "question_f1": 0.97,
-    "link_accuracy": 0.95,
-    "unanswered_precision": 0.85,
-    "unanswered_recall": 0.95,
+    "link_accuracy": 0.97,
+    "unanswered_precision": 0.9,
+    "unanswered_recall": 0.9,
 }
 
 
