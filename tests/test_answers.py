@@ -25,8 +25,8 @@ import quality  # noqa: E402  (bench/quality.py)
 FLOORS = {
     "question_f1": 0.97,
     "link_accuracy": 0.97,
-    "unanswered_precision": 0.9,
-    "unanswered_recall": 0.9,
+    "unanswered_precision": 0.85,
+    "unanswered_recall": 0.85,
 }
 
 
