@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)")
     p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table", help="output format")
     p.add_argument("--out", help="write the result to this file (required for parquet)")
-    from reports.db import LIMITS
+    from reports.limits import LIMITS
 
     p.add_argument(
         "--timeout", type=_seconds, default=LIMITS.timeout_s, metavar="S",
@@ -114,11 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--memory-limit", default=LIMITS.memory_limit, metavar="SIZE",
-        help=f"memory the query may use, e.g. 500MB, 4GB (default {LIMITS.memory_limit}; nothing spills to disk)",
+        help=f"memory the query may use, e.g. 500MB, 4GB (default {LIMITS.memory_limit}; no spilling)",
     )
     p.add_argument(
         "--max-rows", type=_rows, default=LIMITS.max_rows, metavar="N",
-        help=f"keep at most N rows; a longer result is cut and stderr says so (default {LIMITS.max_rows:,}; 0 = all)",
+        help=f"keep at most N rows, say so on stderr if cut (default {LIMITS.max_rows:,}; 0 = all)",
     )
     sub.add_parser("docs", parents=[common], help="build dbt's docs and the checks' Data Docs into the data dir")
     return parser

@@ -19,7 +19,8 @@ with `temp_directory` empty: spilling to disk is off and no directory at all
 is allowed. A query that needs more memory than the limit stops instead of
 spilling.
 
-Limits (`Limits`, defaults in `LIMITS`, the one place they are set): every
+Limits (`reports.limits.Limits`, defaults in `reports.limits.LIMITS`, the one
+place they are set; both re-exported here): every
 connection gets DuckDB's `memory_limit` and `threads` before the
 configuration is locked; `run_limited()` runs one statement under a time
 limit (a timer thread calls `con.interrupt()`) and keeps at most `max_rows`
@@ -31,17 +32,17 @@ under the same time and memory limits without a row cap.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from classchat.provenance import LATEST_FIRST
+from reports.limits import LIMITS, Limits
 from reports.privacy import Privacy, privacy_mode
 
 if TYPE_CHECKING:  # pandas is imported by DuckDB when a result is fetched; not needed to import this module
@@ -56,34 +57,6 @@ LOCKED_DOWN_CONFIG: dict[str, Any] = {
     "lock_configuration": True,
 }
 
-
-@dataclass(frozen=True)
-class Limits:
-    """What one query may use. None (or 0 from the command line) means no limit of that kind."""
-
-    timeout_s: float | None = 30.0  # wall-clock seconds, running and fetching
-    memory_limit: str = "2GB"  # DuckDB's memory_limit; nothing spills to disk
-    max_rows: int | None = 100_000  # rows kept; a longer result is cut and marked as cut
-    threads: int = min(4, os.cpu_count() or 1)
-
-    def __post_init__(self) -> None:
-        if self.timeout_s is not None and not self.timeout_s > 0:
-            raise ValueError(f"time limit {self.timeout_s!r}: give a number of seconds above 0")
-        if self.max_rows is not None and (isinstance(self.max_rows, bool) or self.max_rows < 1):
-            raise ValueError(f"row cap {self.max_rows!r}: give a whole number of rows above 0")
-        if not _MEMORY.fullmatch(str(self.memory_limit)):
-            raise ValueError(
-                f"memory limit {self.memory_limit!r}: give a size such as 500MB, 2GB or 1.5GiB"
-            )
-        if self.threads < 1:
-            raise ValueError(f"threads {self.threads!r}: give at least 1")
-
-
-_MEMORY = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
-
-# THE defaults (README's command table and docs/contract.md name them; `classchat query
-# --timeout/--memory-limit/--max-rows` override them for one command).
-LIMITS = Limits()
 
 # Chunks of this many DuckDB vectors (2048 rows each) are read while a row cap applies.
 _CHUNK_VECTORS = 32

@@ -274,7 +274,9 @@ def choose_course(frame: pd.DataFrame | None = None) -> str | None:
     )
 
 
-def session_label(session_date: object, title: object, session_id: str = "", *, markdown: bool = False) -> str:
+def session_label(
+    session_date: object, title: object, session_id: str = "", *, markdown: bool = False
+) -> str:
     """`2024-06-03 · week1`: the date and the title (the session id without one); with `markdown`,
     the title escaped by `plain` for a title or caption (options and tables take it as it is)."""
     text = title if isinstance(title, str) and title.strip() else session_id

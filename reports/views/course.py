@@ -190,7 +190,8 @@ def render() -> None:
         return
     c = row.iloc[0]
     st.caption(
-        f"{ui.code(course)} · {ui.fmt_int(c['n_sessions'])} sessions from {ui.fmt_date(c['first_session_date'])} "
+        f"{ui.code(course)} · {ui.fmt_int(c['n_sessions'])} sessions "
+        f"from {ui.fmt_date(c['first_session_date'])} "
         f"to {ui.fmt_date(c['last_session_date'])}"
     )
     cols = st.columns(7)

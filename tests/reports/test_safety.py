@@ -98,7 +98,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Paths:
         _export([("09:00:00", LINK, "hello"), ("09:00:30", "Ann", "hi"), ("09:01:00", LINK, "bye")]),
     )
     (paths.raw / "sessions.csv").write_text(
-        f'file,title,instructor\nhostile/2024-06-10_notes.txt,"{CSV_TITLE}","{INSTRUCTOR}"\n', encoding="utf-8"
+        f'file,title,instructor\nhostile/2024-06-10_notes.txt,"{CSV_TITLE}","{INSTRUCTOR}"\n',
+        encoding="utf-8",
     )
     build_warehouse(paths)
     return paths
@@ -116,7 +117,9 @@ def test_the_fixture_holds_the_hostile_strings(hostile: Paths) -> None:
     assert set(NAMES) <= names
     titles = set(db.query(hostile.warehouse, "select title from sessions")["title"])
     assert {FILE_TITLE, CSV_TITLE, "week1"} == titles
-    body = db.query(hostile.warehouse, "select seq, body from messages where session_id = 'hostile/2024-06-03_week1'")
+    body = db.query(
+        hostile.warehouse, "select seq, body from messages where session_id = 'hostile/2024-06-03_week1'"
+    )
     assert dict(zip(body["seq"], body["body"], strict=True)) == BODIES
 
 
@@ -138,7 +141,9 @@ def _csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_query_csv_neutralises_formulas_and_keeps_numbers(hostile: Paths, capsys: pytest.CaptureFixture) -> None:
+def test_query_csv_neutralises_formulas_and_keeps_numbers(
+    hostile: Paths, capsys: pytest.CaptureFixture
+) -> None:
     sql = (
         "select seq, body, -3 as minus_three, '-3' as text_minus_three from messages "
         "where session_id = 'hostile/2024-06-03_week1' order by seq"
@@ -208,7 +213,8 @@ def _frame(at: AppTest, *columns: str):
 def _markdown_texts(at: AppTest) -> list[str]:
     """Every string of the page that Streamlit renders as markdown, sidebar included."""
     texts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+    kinds = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+    for kind in kinds:
         texts += [str(e.value) for e in getattr(at, kind)]
     texts += [e.label for e in at.tabs] + [e.label for e in at.expander]
     texts += [m.label for m in at.metric] + [str(m.value) for m in at.metric]
@@ -235,7 +241,8 @@ def _assert_inert(at: AppTest, where: str) -> list[str]:
 
 
 def test_plain_and_code_show_text_as_written() -> None:
-    for text in (*NAMES, CSV_TITLE, INSTRUCTOR, "$x^2$ :smile: _it_ ~~s~~ `c` a@b.com www.evil.example", "Prof Li"):
+    others = ("$x^2$ :smile: _it_ ~~s~~ `c` a@b.com www.evil.example", "Prof Li")
+    for text in (*NAMES, CSV_TITLE, INSTRUCTOR, *others):
         md = ui.plain(text)
         assert _shown(md) == text
         assert not any(live in md for live in LIVE)
@@ -282,7 +289,8 @@ def test_people_header_and_session_title_are_plain_text(report: Paths) -> None:
     assert INSTRUCTOR not in caption and _shown(ui.plain(INSTRUCTOR)) in _shown(caption)
     _box(at, "session").select("hostile/2024-06-05_**bold**_:red[alarm]").run()
     assert _shown(_ok(at).title[0].value) == f"2024-06-05 · {FILE_TITLE}"
-    assert "`hostile/2024-06-05_**bold**_:red[alarm]`" in "\n".join(c.value for c in at.caption)  # an id as code
+    # an id as a code span
+    assert "`hostile/2024-06-05_**bold**_:red[alarm]`" in "\n".join(c.value for c in at.caption)
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -331,15 +339,20 @@ def test_in_a_browser_no_link_no_bold_no_colour(hostile: Paths) -> None:
                         time.sleep(0.5)
                 page.wait_for_selector("[data-testid=stHeading]", timeout=60_000)
                 page.wait_for_timeout(1500)
-                headings = [t.replace(ui.WORD_JOINER, "") for t in page.locator("[data-testid=stHeading]").all_inner_texts()]
+                headings = [
+                    t.replace(ui.WORD_JOINER, "")
+                    for t in page.locator("[data-testid=stHeading]").all_inner_texts()
+                ]
                 assert any(heading in t for t in headings), (path, headings)
                 links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
                 assert not [h for h in links if "evil" in h], (path, links)
                 marked = page.eval_on_selector_all(
-                    "[data-testid=stMarkdownContainer] :is(strong, b, em, del, span[class*=colored], span[style*=color])",
+                    "[data-testid=stMarkdownContainer]"
+                    " :is(strong, b, em, del, span[class*=colored], span[style*=color])",
                     "els => els.map(e => e.textContent)",
                 )
-                assert not set(marked) & {"bold", "now", "x", "alarm", "Reset password", "Prof"}, (path, marked)
+                hostile_words = {"bold", "now", "x", "alarm", "Reset password", "Prof"}
+                assert not set(marked) & hostile_words, (path, marked)
             browser.close()
     finally:
         os.killpg(proc.pid, 15)
@@ -377,7 +390,10 @@ def test_a_symlinked_temp_directory_opens_nothing(planted: Path, tmp_path: Path)
         f"select * from glob('{tmp}/etc/*')",
         f"select * from read_csv('{tmp}/etc/passwd')",
     )
-    writes = (f"COPY (select 1 as a) TO '{tmp}{target}'", f"COPY messages TO '{tmp}{target}' (FORMAT parquet)")
+    writes = (
+        f"COPY (select 1 as a) TO '{tmp}{target}'",
+        f"COPY messages TO '{tmp}{target}' (FORMAT parquet)",
+    )
     for sql in reads + writes:
         with pytest.raises(duckdb.PermissionException):
             db.query(planted, sql)
@@ -397,10 +413,14 @@ def test_the_query_command_cannot_escape_through_the_temp_directory(
 ) -> None:
     target = tmp_path / "escaped-cli.csv"
     data_dir = str(planted.parent)
-    for sql in (f"select content from read_text('{planted}.tmp/etc/passwd')", f"COPY (select 1) TO '{planted}.tmp{target}'"):
+    for sql in (
+        f"select content from read_text('{planted}.tmp/etc/passwd')",
+        f"COPY (select 1) TO '{planted}.tmp{target}'",
+    ):
         assert cli_main(["--data-dir", data_dir, "query", "--sql", sql]) == 1
         out, err = capsys.readouterr()
-        assert "root:" not in out and err.startswith("classchat query: PermissionException") and err.count("\n") == 1
+        assert "root:" not in out
+        assert err.startswith("classchat query: PermissionException") and err.count("\n") == 1
     assert not target.exists()
 
 
@@ -408,6 +428,7 @@ def test_the_query_command_cannot_escape_through_the_temp_directory(
 
 CROSS_JOIN = "select count(*) as n from range(100000) a, range(100000) b"  # 1e10 rows: minutes
 BIG_SORT = "select i, repeat('x', 100) || i::varchar as s from range(5000000) t(i) order by s desc"
+MEMORY_STOP = "query stopped: it needs more than 64MB of memory (memory limit, --memory-limit)"
 
 
 def test_the_time_limit_stops_a_long_query(hostile: Paths) -> None:
@@ -426,9 +447,11 @@ def test_the_memory_limit_stops_a_greedy_query(hostile: Paths) -> None:
     with pytest.raises(db.LimitExceeded) as info:
         Q.run_sql(hostile.warehouse, BIG_SORT, limits=db.Limits(memory_limit="64MB"))
     assert info.value.kind == "memory"
-    assert str(info.value) == "query stopped: it needs more than 64MB of memory (memory limit, --memory-limit)"
+    assert str(info.value) == MEMORY_STOP
     # the report's connections carry the default limit too
-    applied = db.query(hostile.warehouse, "select current_setting('memory_limit') as m, current_setting('threads') as t")
+    applied = db.query(
+        hostile.warehouse, "select current_setting('memory_limit') as m, current_setting('threads') as t"
+    )
     con = duckdb.connect(config={"memory_limit": db.LIMITS.memory_limit})
     try:
         expected = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
@@ -461,8 +484,8 @@ def test_query_command_limits_and_flags(hostile: Paths, capsys: pytest.CaptureFi
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 1 + db.LIMITS.max_rows
     assert err.splitlines() == [
-        f"classchat query: result cut at {db.LIMITS.max_rows:,} rows (row cap, --max-rows): more rows matched; "
-        "add a LIMIT or a filter, or raise --max-rows"
+        f"classchat query: result cut at {db.LIMITS.max_rows:,} rows (row cap, --max-rows): "
+        "more rows matched; add a LIMIT or a filter, or raise --max-rows"
     ]
     assert cli_main([*base, "--sql", f"select * from range({n})", "--format", "csv", "--max-rows", "0"]) == 0
     out, err = capsys.readouterr()
@@ -477,7 +500,7 @@ def test_query_command_limits_and_flags(hostile: Paths, capsys: pytest.CaptureFi
     assert capsys.readouterr().err == "classchat query: query stopped after 1 s (time limit, --timeout)\n"
     assert cli_main([*base, "--sql", BIG_SORT, "--memory-limit", "64MB", "--max-rows", "1"]) == 1
     err = capsys.readouterr().err
-    assert err == "classchat query: query stopped: it needs more than 64MB of memory (memory limit, --memory-limit)\n"
+    assert err == f"classchat query: {MEMORY_STOP}\n"
     assert cli_main([*base, "--sql", "select 1", "--memory-limit", "lots"]) == 1
     assert "memory limit 'lots'" in capsys.readouterr().err
     for bad in (["--timeout", "-1"], ["--max-rows", "x"]):
