@@ -90,6 +90,7 @@ MANIFEST_SCHEMA = {
     "n_blank_lines": pl.Int64,
     "n_rejected_lines": pl.Int64,
     "n_misfit_lines": pl.Int64,  # non-blank lines out of the layout's shape (parse.py), rejected ones included
+    "time_basis": pl.String,  # clock (times of day) | offset (times since a recording started, start unknown)
     "poor_fit": pl.Boolean,  # layout_fit below LAYOUT_FIT_THRESHOLD: landed, but flagged for a person to look at
     "layout_fit": pl.Float64,  # share of non-blank lines that fit the layout; below layouts.LAYOUT_FIT_THRESHOLD: flag
     "n_messages": pl.Int64,
@@ -115,6 +116,7 @@ class IngestReport:
     kept: list[str] = field(default_factory=list)  # re-exports not landed: the earlier version stays
     quarantined: list[str] = field(default_factory=list)  # unchanged exports still quarantined
     repaired: list[str] = field(default_factory=list)  # exports re-landed because their lake file was damaged
+    warnings: list[str] = field(default_factory=list)  # landed, but a person should look (dates, time basis)
     n_roster_rows: int = 0
     seconds: float = 0.0
 
@@ -139,6 +141,7 @@ class IngestReport:
         lines += [f"  KEPT EARLIER VERSION {line}" for line in self.kept]
         lines += [f"  QUARANTINED {line}" for line in self.quarantined]
         lines += [f"  REPAIRED {line}" for line in self.repaired]
+        lines += [f"  WARNING {line}" for line in self.warnings]
         for row in self.landed:
             if row["status"] == "duplicate":
                 lines.append(f"  skipped {row['source_file']}: {row['reason']}")
@@ -284,11 +287,13 @@ def ingest(
             keep[rel] = row
             report.landed.append(row)
             if pending_bytes >= BATCH_BYTES:
-                writes = _land_batch(paths, pending, f"{batch_prefix}-{n}", writer, writes, data_hashes)
+                writes = _land_batch(paths, pending, f"{batch_prefix}-{n}", writer, writes, data_hashes, report)
                 say(f"ingest: {n}/{len(raw_files)} files read")
                 pending, pending_bytes = [], 0
         if pending:
-            writes = _land_batch(paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, writes, data_hashes)
+            writes = _land_batch(
+                paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, writes, data_hashes, report
+            )
         for done in writes:
             done.result()  # a failed write stops the run here, before the manifest names anything
     for row in keep.values():
@@ -308,11 +313,42 @@ def ingest(
         keep.update(gone)
 
     manifest = pl.DataFrame(list(keep.values()), schema=MANIFEST_SCHEMA, orient="row")
-    if not manifest.equals(old) or not paths.files_manifest.exists():
+    if (
+        not paths.files_manifest.exists()
+        or not manifest.equals(old)
+        or list(pl.read_parquet_schema(paths.files_manifest)) != list(MANIFEST_SCHEMA)  # an older manifest's columns
+    ):
         write_parquet_atomic(manifest.sort("source_file"), paths.files_manifest)
     _remove_unreferenced(paths, manifest)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _settle_date_and_time_basis(row: dict, ft: FileText, report: IngestReport) -> None:
+    """One date per session, and say how its times count.
+
+    The session's date is the date of its first message: for layouts that write dates that is the
+    file's own date, which wins over raw/sessions.csv and the file name (docs/layouts.md); a
+    disagreement is a warning. Times of an offset layout (a cloud recording) whose start is unknown
+    are offsets, not clock times: `time_basis = 'offset'` and a warning saying how to give the start.
+    """
+    rel = row["source_file"]
+    if row["started_at"] is not None:
+        first = row["started_at"].date()
+        if row["session_date"] is not None and first != row["session_date"]:
+            report.warnings.append(
+                f"{rel}: the file's messages are dated {first}, its name or raw/sessions.csv says "
+                f"{row['session_date']}; the session is dated {first} (the date inside the file wins)"
+            )
+        row["session_date"] = first
+    offsets = row["layout"] is not None and get_layout(row["layout"]).time_kind == "offset"
+    row["time_basis"] = "offset" if offsets and ft.recording_start is None else "clock"
+    if row["time_basis"] == "offset":
+        report.warnings.append(
+            f"{rel}: times are offsets from the start of the recording, which is unknown; they are shown as "
+            f"+HH:MM:SS. Give the start as a `start` (HH:MM:SS) in raw/sessions.csv, or keep Zoom's "
+            "GMT<date>-<time> file name"
+        )
 
 
 def _write_data_file(frame: pl.DataFrame, lake: Path, rel: str, hashes: dict[str, str]) -> None:
@@ -426,6 +462,7 @@ def _land_batch(
     writer: ThreadPoolExecutor,
     wait_for: list[Future],
     hashes: dict[str, str],
+    report: IngestReport,
 ) -> list[Future]:
     """Parse one batch; fill in its manifest rows; hand its files (messages, rejects per course) to `writer`.
 
@@ -461,6 +498,7 @@ def _land_batch(
                   "raw/<course>/<YYYY-MM-DD>_<slug>.txt, or add a line "
                   f"`{row['source_file']},<YYYY-MM-DD>` to raw/sessions.csv (header: file,date)")
         else:
+            _settle_date_and_time_basis(row, ft, report)
             landed.append((ft.file_idx, row))
     for done in wait_for:
         done.result()

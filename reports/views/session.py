@@ -138,13 +138,34 @@ def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChar
 def _header(s: pd.Series, session_id: str) -> None:
     st.title(ui.session_label(s["session_date"], s["title"], session_id, markdown=True), anchor=False)
     bits = []
+    offset = _is_offset(s)
     if pd.notna(s["started_at"]) and pd.notna(s["ended_at"]):
-        bits.append(f"{ui.fmt_time(s['started_at'])} – {ui.fmt_time(s['ended_at'])}")
+        if offset:
+            bits.append(f"+{ui.fmt_time(s['started_at'], seconds=True)} – +{ui.fmt_time(s['ended_at'], seconds=True)}")
+        else:
+            bits.append(f"{ui.fmt_time(s['started_at'])} – {ui.fmt_time(s['ended_at'])}")
     if isinstance(s.get("instructor"), str) and s["instructor"]:
         bits.append(f"instructor {ui.plain(s['instructor'])}")
     bits.append(ui.code(session_id))
     bits.append(f"export format {ui.code(s['source_format'])}")
     st.caption(" · ".join(bits))
+    if offset:
+        st.info(
+            "The start of this recording is unknown, so its times are offsets from the start (+HH:MM:SS), "
+            "not times of day. Give the start as `start` in raw/sessions.csv and run `classchat run`."
+        )
+
+
+def _is_offset(s: pd.Series) -> bool:
+    """A session whose times count from an unknown recording start (sessions.time_basis)."""
+    return s.get("time_basis") == "offset"
+
+
+def _offsets(frame: pd.DataFrame, offset: bool, column: str = "time") -> pd.DataFrame:
+    """Show the times of an offset session as +HH:MM:SS (they are offsets, not times of day)."""
+    if offset and column in frame and not frame.empty:
+        frame = frame.assign(**{column: "+" + frame[column].astype(str)})
+    return frame
 
 
 def render() -> None:
@@ -223,7 +244,7 @@ def render() -> None:
         )
 
     # --- questions -------------------------------------------------------------------------
-    questions = ui.q(QUESTIONS_SQL, session_id)
+    questions = _offsets(ui.q(QUESTIONS_SQL, session_id), _is_offset(s))
     unanswered = questions[questions["status"] == "unanswered"]
     tabs = st.tabs(
         [
@@ -304,7 +325,7 @@ def render() -> None:
             empty="Nobody wrote in this session.",
         )
     with tabs[5]:
-        messages = ui.q(MESSAGES_SQL, session_id)
+        messages = _offsets(ui.q(MESSAGES_SQL, session_id), _is_offset(s))
         left, right = st.columns([3, 2])
         search = left.text_input("Search messages", key="session:search", placeholder="words or a name")
         intents = right.multiselect(

@@ -189,3 +189,22 @@ def test_verify_finds_a_flipped_byte_and_rebuild_lands_everything_again(paths):
     assert [r["status"] for r in report.landed] == ["landed"]
     assert set(paths.lake_messages.rglob("*.parquet")).isdisjoint(before)
     assert _messages(paths)["body"].to_list() == ["one", "two", "three"]
+
+
+def test_one_date_per_session_the_file_wins_and_a_conflict_is_a_warning(paths):
+    add_export(paths, "c1", "2024-03-04_x.txt", "2024-03-03 10:00:00 From Ann to Everyone:\n\thello\n")
+    report = ingest(paths)
+    row = read_manifest(paths).row(0, named=True)
+    assert str(row["session_date"]) == "2024-03-03"
+    assert any("2024-03-03" in w and "2024-03-04" in w for w in report.warnings)
+    assert "WARNING c1/2024-03-04_x.txt" in "\n".join(report.summary_lines())
+
+
+def test_a_cloud_export_without_a_start_keeps_offsets_and_says_so(paths):
+    add_export(paths, "c1", "2024-03-06_cloud.txt", "00:58:04\tAnn:\thello\n00:59:00\tBo:\thi\n")
+    add_export(paths, "c1", "GMT20240304-090000_Recording.txt", "00:01:00\tAnn:\thello\n")
+    report = ingest(paths)
+    basis = dict(read_manifest(paths).select("source_file", "time_basis").iter_rows())
+    assert basis == {"c1/2024-03-06_cloud.txt": "offset", "c1/GMT20240304-090000_Recording.txt": "clock"}
+    warning = next(w for w in report.warnings if "2024-03-06_cloud" in w)
+    assert "offsets" in warning and "sessions.csv" in warning

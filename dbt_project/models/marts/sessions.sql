@@ -123,6 +123,7 @@ final as (
         files.instructor,
         files.source_file,
         files.encoding as source_encoding,
+        coalesce(files.time_basis, 'clock') as time_basis,
         files.landed_at,
     from files
     inner join per_session on files.session_id = per_session.session_id

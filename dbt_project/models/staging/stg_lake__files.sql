@@ -31,6 +31,7 @@ renamed as (
         n_misfit_lines,
         layout_fit,
         coalesce(poor_fit, false) as poor_fit,
+        time_basis,
         n_messages,
         started_at,
         ended_at,
