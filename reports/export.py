@@ -70,8 +70,7 @@ SESSION_SQL = "select * from sessions where session_id = ?"
 COURSE_PEOPLE_SQL = """
 select user_id,
        min(display_name) as display_name,
-       arg_max(role, case role when 'instructor' then 4 when 'ta' then 3 when 'student' then 2 else 1 end)
-           as role,
+       arg_min(role, role_rank) as role,  -- user_sessions.role_rank: the warehouse's one precedence
        sum(n_messages)::bigint as n_messages,
        sum(n_questions)::bigint as n_questions,
        sum(n_answers)::bigint as n_answers,

@@ -282,3 +282,45 @@
     {#- A message that opens with thanks or praise, however long ("Thanks to both speakers, great session!"). -#}
     regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }}, '(^|\n)(thanks|thank you|thx|ty|great (session|talk|class|lecture)|谢谢|謝謝|感谢|感謝|多谢|辛苦)')
 {%- endmacro %}
+
+{#
+    Roles (models/intermediate/int_messages_identified.sql, docs/contract.md "Roles").
+    The precedence between roles lives here and nowhere else: models aggregate with
+    highest_role(), and user_sessions exposes role_rank for the report.
+#}
+
+{% macro role_from_tag(tag) -%}
+    {#-
+        The role an export's own tag gives (role_tag, normalised by ingest/layouts.py ROLE_TAGS).
+        Staff: host, instructor, presenter and moderator lead the session -> instructor;
+        co-host, ta and panelist help run it -> ta. viewer, student, guest -> student.
+        No tag (or an unknown one) -> null, so a name like "Host" is never a role.
+    -#}
+    case lower(trim({{ tag }}))
+        when 'host' then 'instructor'
+        when 'instructor' then 'instructor'
+        when 'presenter' then 'instructor'
+        when 'moderator' then 'instructor'
+        when 'co-host' then 'ta'
+        when 'ta' then 'ta'
+        when 'panelist' then 'ta'
+        when 'viewer' then 'student'
+        when 'student' then 'student'
+        when 'guest' then 'student'
+    end
+{%- endmacro %}
+
+{% macro role_rank(role) -%}
+    {#- The one precedence between roles: system 0, instructor 1, ta 2, student 3, anything else (unknown) 4. -#}
+    case {{ role }} when 'system' then 0 when 'instructor' then 1 when 'ta' then 2 when 'student' then 3 else 4 end
+{%- endmacro %}
+
+{% macro role_by_rank(rank) -%}
+    {#- The role of a rank of role_rank() (null -> unknown). -#}
+    case {{ rank }} when 0 then 'system' when 1 then 'instructor' when 2 then 'ta' when 3 then 'student' else 'unknown' end
+{%- endmacro %}
+
+{% macro highest_role(role) -%}
+    {#- Aggregate: the highest of the roles by role_rank() (instructor > ta > student > unknown). -#}
+    {{ role_by_rank('min(' ~ role_rank(role) ~ ')') }}
+{%- endmacro %}

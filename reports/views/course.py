@@ -38,8 +38,8 @@ with course_sessions as (
 per_person as (
     select us.user_id,
            min(us.display_name) as display_name,
-           case max(case us.role when 'instructor' then 4 when 'ta' then 3 when 'student' then 2 else 1 end)
-               when 4 then 'instructor' when 3 then 'ta' when 2 then 'student' else 'unknown' end as role,
+           -- the role of the person's highest rank (user_sessions.role_rank: the warehouse's one precedence)
+           arg_min(us.role, us.role_rank) as role,
            count(*) as sessions_posted,
            sum(us.n_messages) as n_messages,
            sum(us.n_questions) as n_questions,

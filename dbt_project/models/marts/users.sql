@@ -1,6 +1,7 @@
 -- One row per person. With a roster a person is a user_key across courses; without
 -- one, a normalised display name within one course (a "Lee" in two courses is two
--- people). Role: the highest any session gives them (instructor > ta > student > unknown).
+-- people). Role: the highest any session gives them, by the one precedence (macro role_rank in
+-- macros/chat_rules.sql: instructor > ta > student > unknown).
 with messages as (
 
     select * from {{ ref('messages') }}
@@ -19,9 +20,7 @@ per_user as (
         user_id,
         min(course_id) as course_id,
         min(sender_name) as display_name,
-        case min(case role when 'system' then 0 when 'instructor' then 1 when 'ta' then 2 when 'student' then 3 else 4 end)
-            when 0 then 'system' when 1 then 'instructor' when 2 then 'ta' when 3 then 'student' else 'unknown'
-        end as role,
+        {{ highest_role('role') }} as role,
         count(distinct course_id) as n_courses,
         count(distinct session_id) as n_sessions,
         count(*) as n_messages,
