@@ -43,7 +43,7 @@ import re
 import secrets
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -223,37 +223,41 @@ def _is_cjk_name(name: str) -> bool:
 def _trie_pattern(surfaces: Iterable[str]) -> str:
     """One regex matching any of `surfaces` (lower case, single spaces), longest first, as a trie.
 
-    A trie keeps a large name book fast (one branch per character, not one per
-    name). A space matches any run of white space; a surface that ends in a
-    letter or digit of a spaced script must end a word there.
+    A trie keeps a large name book fast to compile and to run (one branch per
+    character, not one per name). A space matches any run of white space.
     """
     root: dict = {}
     for s in surfaces:
         node = root
         for ch in s:
             node = node.setdefault(ch, {})
-        node[""] = bool(_WORD_CHAR.match(s[-1]))
+        node[""] = True
 
     def emit(node: dict) -> str:
-        alts = []
-        for ch in sorted(k for k in node if k != ""):
-            alts.append((r"\s+" if ch == " " else re.escape(ch)) + emit(node[ch]))
+        alts = [(r"\s+" if ch == " " else re.escape(ch)) + emit(node[ch]) for ch in sorted(k for k in node if k)]
         if "" in node:
-            alts.append(f"(?![{_WORD}])" if node[""] else "")
+            alts.append("")  # last: a longer name is tried first
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
     return emit(root)
 
 
 def _names_pattern(surfaces: Iterable[str]) -> str | None:
-    """The trie of `surfaces`, those starting with a letter of a spaced script only at the start of a word."""
-    spaced = sorted({s for s in surfaces if _WORD_CHAR.match(s[0])})
-    other = sorted({s for s in surfaces if not _WORD_CHAR.match(s[0])})
+    """A regex for `surfaces` in lower-cased text: those that start (end) with a letter or digit of a
+    spaced script only at the start (end) of a word, the others anywhere.
+
+    One boundary test per group (not one per name) keeps the pattern small;
+    backtracking into the trie still finds "alex" in "alex sotomayor" when
+    "alex soto" is a name too.
+    """
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    for s in set(surfaces):
+        groups.setdefault((bool(_WORD_CHAR.match(s[0])), bool(_WORD_CHAR.match(s[-1]))), []).append(s)
     parts = []
-    if spaced:
-        parts.append(f"(?<![{_WORD}])" + _trie_pattern(spaced))
-    if other:
-        parts.append(_trie_pattern(other))
+    for (head, tail), members in sorted(groups.items(), reverse=True):
+        parts.append(
+            (f"(?<![{_WORD}])" if head else "") + "(?:" + _trie_pattern(members) + ")" + (f"(?![{_WORD}])" if tail else "")
+        )
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
@@ -266,12 +270,17 @@ class Namebook:
     `lookup` maps a name as written (folded: lower case, single spaces) to its
     pseudonym: full names to their own, parts of names to the pseudonym of the
     one person whose name has that part (or, when several people share it, to
-    the pseudonym of the part itself). `text()` replaces them in free text.
+    the pseudonym of the part itself). `in_text` is what is replaced without an
+    @ in front (common words are not); `capitalised` holds one-word names that
+    are common words, replaced only when written with a capital ("Will", not
+    "will"). `text()` replaces them all in free text.
     """
 
     key: bytes
     lookup: dict[str, str]
-    pattern: re.Pattern[str] | None
+    in_text: frozenset[str]
+    pattern: re.Pattern[str]  # on lower-cased text
+    capitalised: re.Pattern[str] | None  # on the text as written
     needles: tuple[str, ...]
     _cache: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -292,8 +301,8 @@ class Namebook:
                 if part != person:
                     parts.setdefault(part, set()).add(person)
 
-        lookup: dict[str, str] = {}  # everything the @-pattern knows
-        in_text: set[str] = set()  # what is searched for in text without an @ (case-insensitive)
+        lookup: dict[str, str] = {}  # every name and part: all are names after an @
+        in_text: set[str] = set()  # what is replaced without an @ too
         capitalised: set[str] = set()  # one-word names that are common words: only when capitalised
         for part, owners in parts.items():
             lookup[part] = people[next(iter(owners))] if len(owners) == 1 else pseudonym(key, part)
@@ -314,20 +323,17 @@ class Namebook:
                 if surface in capitalised:
                     capitalised.add(plain)
 
-        known = _names_pattern(lookup)
-        text = _names_pattern(in_text)
-        alternatives = []
-        if known:
-            alternatives.append(f"{_AT}(?P<at>{known})")
-        alternatives.append(f"{_AT}(?P<word>{_AT_WORD})")
-        if text:
-            alternatives.append(f"(?P<name>{text})")
+        names_re = _names_pattern(lookup)
+        at_word = f"{_AT}(?P<word>{_AT_WORD})"
+        pattern = re.compile(
+            f"(?:(?P<at>{_AT}))?(?P<name>{names_re})|{at_word}" if names_re else at_word
+        )
+        cap = None
         if capitalised:
             words = sorted({w.capitalize() for w in capitalised} | {w.upper() for w in capitalised})
-            alternatives.append(f"(?<![{_WORD}])(?-i:(?P<cap>{'|'.join(map(re.escape, words))}))(?![{_WORD}])")
-        pattern = re.compile("|".join(alternatives), re.IGNORECASE)
+            cap = re.compile(f"(?<![{_WORD}])(?:{'|'.join(map(re.escape, words))})(?![{_WORD}])")
         needles = {"@"} | {s.split(" ")[0] for s in in_text} | capitalised
-        return cls(key, lookup, pattern, tuple(sorted(needles)))
+        return cls(key, lookup, frozenset(in_text), pattern, cap, tuple(sorted(needles)))
 
     def name(self, value: str) -> str:
         """A display name (a name column's value) as its pseudonym; "everyone" and "system" stay."""
@@ -338,36 +344,59 @@ class Namebook:
     def _alias(self, written: str) -> str:
         return self.lookup.get(_fold(written)) or pseudonym(self.key, written)
 
-    def _replace(self, m: re.Match[str]) -> str:
-        if m.group("at") is not None:
-            return "@" + self._alias(m.group("at"))
-        word = m.group("word")
-        if word is not None:
-            if word.lower() in NOT_PEOPLE_MENTIONS or not _LETTER.search(word):
-                return m.group(0)  # "@everyone", "@10:30"
-            return "@" + pseudonym(self.key, word)  # someone who never wrote, or a name written differently
-        return self._alias(m.group(0))
-
     def text(self, value: str) -> str:
         """`value` with every known name, part of a name and @mention replaced by its pseudonym."""
         out = self._cache.get(value)
         if out is None:
-            out = self.pattern.sub(self._replace, value) if self.pattern is not None else value
+            out = self._rewrite(value)
             if len(self._cache) > 200_000:
                 self._cache.clear()
             self._cache[value] = out
         return out
 
+    def _rewrite(self, value: str) -> str:
+        # Match on the lower-cased text (a case-insensitive pattern of thousands of names is slow to
+        # compile), cut from the text as written; lower() must keep every position for that.
+        lowered = value.lower()
+        if len(lowered) != len(value):
+            lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in value)
+        out: list[str] = []
+        last = 0
+        for m in self.pattern.finditer(lowered):
+            start, end = m.span()
+            written = value[start:end]
+            name = m.group("name")
+            if name is not None:
+                if m.group("at") is not None:
+                    new = "@" + self._alias(name)
+                elif _fold(name) in self.in_text:
+                    new = self._alias(name)
+                else:
+                    new = written  # a common word that is a part of a name: a name only after an @
+            else:
+                word = m.group("word")
+                if word in NOT_PEOPLE_MENTIONS or not _LETTER.search(word):
+                    new = written  # "@everyone", "@10:30"
+                else:
+                    new = "@" + pseudonym(self.key, word)  # someone who never wrote, or a misspelt name
+            out += (value[last:start], new)
+            last = end
+        result = "".join(out) + value[last:] if out else value
+        if self.capitalised is not None:
+            result = self.capitalised.sub(lambda m: self._alias(m.group(0)), result)
+        return result
+
     def mention(self, value: str) -> str:
         """One element of a `mentions` list (the word after an @): as the same mention in text becomes."""
         return self.text("@" + value)[1:]
 
-    def candidates(self, values: Sequence[str | None]) -> list[bool]:
-        """Which of `values` may hold a name or an @mention: a cheap test (Aho-Corasick) before the regex."""
+    def candidates(self, values):
+        """Which of `values` (an Arrow string array) may hold a name or an @mention, as an Arrow mask:
+        a cheap test (Aho-Corasick, in Polars) before the regex."""
         import polars as pl
 
-        found = pl.Series(values, dtype=pl.String).str.to_lowercase().str.contains_any(list(self.needles))
-        return found.fill_null(False).to_list()
+        found = pl.Series(values).cast(pl.String).str.to_lowercase().str.contains_any(list(self.needles))
+        return found.fill_null(False).to_arrow()
 
 
 def _name_parts(person: str) -> set[str]:
@@ -409,6 +438,7 @@ def publish_pseudonymous(data_dir: Path, warehouse: Path, target: Path) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
     src = duckdb.connect(str(warehouse), read_only=True)
     try:
+        src.execute("set enable_progress_bar = false")  # no bar in the run's output
         tables = _public_tables(src)
         book = Namebook.build(key, _known_names(src, tables, data_dir / "lake" / "roster.parquet"))
         dst = duckdb.connect(str(tmp))
@@ -536,13 +566,25 @@ def _plain_type(type_):
 def _rewrite_batch(batch, table: str, book: Namebook):
     import pyarrow as pa
 
+    names = batch.schema.names
     columns = []
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+    for name, column in zip(names, batch.columns, strict=True):
         try:
             columns.append(_rewrite_column(name, column, book))
         except PseudonymiseError as exc:
             raise PseudonymiseError(f"{table}.{name}: {exc}") from None
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+    if "mentions" in names and "body" in names:  # read again from the new text, as dbt read them from the old
+        i = names.index("mentions")
+        columns[i] = _mentions(columns[names.index("body")], batch.schema.field(i).type)
+    return pa.RecordBatch.from_arrays(columns, names=names)
+
+
+def _mentions(body, type_):
+    """The @words of `body` (dbt's macro `mentions`): "@P-2fbd8a ok @everyone" -> ["P-2fbd8a", "everyone"]."""
+    import polars as pl
+
+    found = pl.Series(body).cast(pl.String).str.extract_all(r"@[^\s@,:，：。!?！？]+").list.eval(pl.element().str.slice(1))
+    return found.to_arrow().cast(type_)
 
 
 def _rewrite_column(name: str, column, book: Namebook):
@@ -586,16 +628,16 @@ def _map_strings(array, fn: Callable[[str], str], prefilter: Namebook | None = N
     if pa.types.is_string_view(type_):
         return _map_strings(array.cast(pa.string()), fn, prefilter)
     if pa.types.is_string(type_) or pa.types.is_large_string(type_):
-        unique = pc.unique(array)
-        values = unique.to_pylist()
-        if prefilter is not None:
-            wanted = prefilter.candidates(values)
-        else:
-            wanted = [v is not None for v in values]
-        mapped = [fn(v) if want and v is not None else v for v, want in zip(values, wanted, strict=True)]
-        if mapped == values:
+        unique = pc.drop_null(pc.unique(array))
+        if prefilter is not None:  # only the values that may hold a name go through Python
+            unique = pc.filter(unique, prefilter.candidates(unique))
+        old = unique.to_pylist()
+        changed = [(v, new) for v in old if (new := fn(v)) != v]
+        if not changed:
             return array
-        return pa.array(mapped, type=type_).take(pc.index_in(array, value_set=unique))
+        at = pc.index_in(array, value_set=pa.array([v for v, _ in changed], type=type_))
+        replaced = pa.array([new for _, new in changed], type=type_).take(at)
+        return pc.if_else(pc.is_null(at), array, replaced)
     if pa.types.is_list(type_) or pa.types.is_large_list(type_):
         values = _map_strings(array.values, fn, prefilter)
         if values is array.values:
