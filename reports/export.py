@@ -57,6 +57,42 @@ TOP_PEOPLE = 10
 MAX_LIST_ROWS = 300  # longer lists (unanswered questions of a big course) are cut, and say so
 MAX_TEXT_CHARS = 1000
 
+# --- answer evidence in words -------------------------------------------------------
+# The signals of int_questions_answered (docs/answers.md, "Signals and weights") as staff read
+# them beside an answer link, so they can judge it. The Session page uses the same words.
+EVIDENCE_WORDS: dict[str, str] = {
+    "reply": "a reply to (or quote of) the question",
+    "addresses_asker": "addresses the asker",
+    "addresses_other": "against: addresses someone else",
+    "shared_terms": "shares words with the question",
+    "answer_cue": "fits the question's form (yes/no, because, how, when, where, how many, what)",
+    "cue_mismatch": "against: yes/no to a why/how/what question",
+    "staff": "written by staff",
+    "helper": "by someone who answered earlier in the session",
+    "acknowledged": "the asker thanked or said ok after it",
+    "next_message": "the next message",
+    "second_message": "the second message after it",
+    "thanks": "against: opens with thanks",
+    "late": "against: more than a few minutes later",
+    "asked_again": "against: the asker asked again before it",
+    "chosen": "the best of several open questions for this message",
+}
+
+
+def evidence_words(evidence: object) -> str:
+    """The signals behind an answer link (a list of signal names) as words, joined by "; "."""
+    if evidence is None or evidence is pd.NA or isinstance(evidence, float) and math.isnan(evidence):
+        return ""
+    return "; ".join(EVIDENCE_WORDS.get(str(e), str(e).replace("_", " ")) for e in list(evidence))
+
+
+def fmt_score(score: object) -> str:
+    """An answer score as staff read it: one decimal, no trailing .0."""
+    if missing(score):
+        return ""
+    return f"{float(score):.1f}".removesuffix(".0")
+
+
 # --- SQL (every user value is a bound `?` parameter) ---------------------------
 
 COURSE_IDS_SQL = "select course_id from courses order by course_id"
@@ -97,7 +133,7 @@ from session_minutes where session_id = ? order by minute_at
 QUESTIONS_SQL = """
 select q.seq, q.sent_at, q.sender_name as asker, q.role, q.body as question, q.language, q.is_private,
        q.is_unanswered, q.is_repeated_question, q.answered_by_message_id as answered_by, q.answer_rule,
-       q.answer_source, q.response_seconds,
+       q.answer_source, q.response_seconds, q.answer_score, q.answer_evidence,
        a.sender_name as answerer, a.body as answer, a.language as answer_language,
        a.is_private as answer_is_private
 from messages as q left join messages as a on a.message_id = q.answered_by_message_id
@@ -887,6 +923,10 @@ def _session_questions(questions: pd.DataFrame) -> str:
                     f'<span class="who">{_e(q["answerer"])}:</span> '
                     + _chat_text(q["answer"], q["answer_language"])
                 )
+            answer += (
+                f'<br><span class="evidence">evidence (score {_e(fmt_score(q["answer_score"]))}): '
+                f'{_e(evidence_words(q["answer_evidence"]))}</span>'
+            )
         rows.append(
             [
                 _e(fmt_time(q["sent_at"], seconds=True)),
@@ -900,9 +940,11 @@ def _session_questions(questions: pd.DataFrame) -> str:
     n_un = int(questions["is_unanswered"].fillna(False).astype(bool).sum())
     note = (
         f"{_e(_plural(len(questions), 'question'))}, {_e(fmt_int(n_un))} unanswered. "
-        "Response: time from the "
-        "question to its first answer (a reply, an @mention of the asker, or the next substantive message by "
-        "someone else)." + _e(_hidden_private(int(private.sum()), "question"))
+        "Response: time from the question to its first answer. An answer is the later message with the "
+        "strongest evidence (a reply, addressing the asker, shared words, an answer that fits the question's "
+        "form, staff, the asker's thanks, coming soon after) scoring at least the threshold; below it the "
+        "question is unanswered in the chat. Each answer shows its score and the evidence behind it."
+        + _e(_hidden_private(int(private.sum()), "question"))
     )
     headers = [("Time", "nowrap"), ("Asked by", "who"), ("Question", "wide"), ("Status", "nowrap"),
                ("Response", "num"), ("Answer", "wide")]
@@ -1078,6 +1120,7 @@ section { margin: 26px 0; }
 .caption { margin-top: 4px; }
 .empty { color: var(--muted); font-style: italic; }
 .muted { color: var(--muted); }
+.evidence { color: var(--muted); font-size: 0.85em; }
 .kpis { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; }
 .kpi { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .kpi-value { font-size: 24px; font-weight: 650; line-height: 1.2; font-variant-numeric: tabular-nums; }

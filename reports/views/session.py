@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from reports import ui
+from reports.export import evidence_words
 
 SESSION_SQL = "select * from sessions where session_id = ?"
 
@@ -57,6 +58,8 @@ select q.seq,
        q.answer_source,
        q.response_seconds,
        q.answer_rule,
+       q.answer_score,
+       q.answer_evidence,
        a.body as answer
 from messages q
 left join messages a on a.message_id = q.answered_by_message_id
@@ -245,6 +248,8 @@ def render() -> None:
 
     # --- questions -------------------------------------------------------------------------
     questions = _offsets(ui.q(QUESTIONS_SQL, session_id), _is_offset(s))
+    # the evidence behind each answer link in words (docs/answers.md), so staff can judge the link
+    questions["answer_evidence"] = [evidence_words(e) or None for e in questions["answer_evidence"]]
     unanswered = questions[questions["status"] == "unanswered"]
     tabs = st.tabs(
         [
@@ -279,9 +284,20 @@ def render() -> None:
                 "answer_source": st.column_config.TextColumn("answered by (role)"),
                 "response_seconds": st.column_config.NumberColumn("response (s)", format="%d"),
                 "answer_rule": st.column_config.TextColumn(
-                    "found by", help="reply, mention, or the next message"
+                    "found by",
+                    help="reply (a Zoom reply or quote of the question), mention (addresses the asker), "
+                    "or evidence (other signals: shared words, an answer fitting the question, staff, "
+                    "the asker's thanks, position)",
                 ),
                 "answer": st.column_config.TextColumn("answer", width="large"),
+                "answer_score": st.column_config.NumberColumn(
+                    "score",
+                    format="%.1f",
+                    help="The answer's evidence score; a link needs at least the threshold (docs/answers.md).",
+                ),
+                "answer_evidence": st.column_config.TextColumn(
+                    "evidence", width="large", help="The signals that made this message the answer."
+                ),
             },
             empty="No questions were detected in this session.",
         )

@@ -231,6 +231,12 @@ def test_session_page_shows_figures_peaks_and_questions(data: Paths) -> None:
         ["什么是梯度消失？", "Prof Li", "instructor", 70],
         ["how do we pick the learning rate?", "Prof Li", "instructor", 600],
     ]
+    # beside each answer link: its score and the evidence behind it, in words (docs/answers.md)
+    assert answered["answer_score"].notna().all() and (answered["answer_score"] >= 2).all()
+    first, second = answered["answer_evidence"].tolist()
+    assert "shares words with the question" in first and "written by staff" in first
+    assert "addresses the asker" in second and "against: more than a few minutes later" in second
+    assert questions.loc[questions["status"] == "unanswered", "answer_evidence"].isna().all()
     # one peak, at 10:00, and what was being asked then
     peaks = frame(at, "minute", "question")
     assert peaks.values.tolist() == [["10:00", 3, 1, 3, "大家好，能听到吗？", "1 / 有"]]
@@ -332,11 +338,11 @@ def test_quality_page_lists_rejected_lines_and_files_waiting_for_a_date(tmp_path
         con.execute(
             "create table ingested_files as select * from (values "
             "('c/2024-01-01.txt', 'landed', null::varchar, 'plain', 'utf-8', 'c/2024-01-01', 3, 2, 1, "
-            " null::timestamp),"
-            "('c/notes.txt', 'needs_date', 'no date in the file name', null, 'utf-8', null, 5, 0, 0, null),"
-            "('c/x.bin', 'failed', 'binary file', null, null, null, 0, 0, 0, null)) "
+            " null::timestamp, 0.5::double, true),"
+            "('c/notes.txt', 'needs_date', 'no date in the file name', null, 'utf-8', null, 5, 0, 0, null, null, false),"
+            "('c/x.bin', 'failed', 'binary file', null, null, null, 0, 0, 0, null, null, false)) "
             "t(source_file, status, reason, layout, encoding, session_id, n_lines, n_messages, "
-            " n_rejected_lines, ingested_at)"
+            " n_rejected_lines, ingested_at, layout_fit, poor_fit)"
         )
         con.execute(
             "create table rejected_lines as select * from (values "

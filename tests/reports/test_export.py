@@ -145,6 +145,26 @@ def test_session_export_shows_questions_answers_and_response_times(session_doc):
     for i in (0, 3, 4):
         assert "unanswered" in rows[i]
     assert "为什么 relu 不会梯度消失" in rows[3] and "asked again later" in rows[3]
+    # beside each answer link: its score and the signals that fired, in words, so staff can judge it
+    assert re.search(r"evidence \(score [0-9.]+\): [^<]*shares words with the question", rows[1])
+    assert "written by staff" in rows[1]
+    assert re.search(r"evidence \(score [0-9.]+\): [^<]*addresses the asker", rows[2])
+    for i in (0, 3, 4):
+        assert "evidence (score" not in rows[i]
+    assert "next substantive message" not in questions  # the removed first-come rule is not described
+
+
+def test_evidence_is_escaped_and_in_words():
+    import pandas as pd
+
+    from reports.export import evidence_words, fmt_score
+
+    assert evidence_words(["reply", "late"]) == (
+        "a reply to (or quote of) the question; against: more than a few minutes later"
+    )
+    assert evidence_words(None) == "" and evidence_words(float("nan")) == "" and evidence_words(pd.NA) == ""
+    assert evidence_words(["some_new_signal"]) == "some new signal"
+    assert fmt_score(4.0) == "4" and fmt_score(2.5) == "2.5" and fmt_score(None) == ""
 
 
 def test_session_export_shows_activity_topics_tech_and_people(session_doc):
