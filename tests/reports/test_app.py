@@ -321,7 +321,7 @@ def test_quality_page_shows_checks_passed_and_files_landed(data: Paths) -> None:
         ["ml/2024-06-03_week1.txt", "landed", 14],
         ["stats/2024-06-04_week1.txt", "landed", 3],
     ]
-    assert metrics(at) == {"landed": "2", "duplicate": "0", "failed": "0", "needs date": "0"}
+    assert metrics(at) == {"landed": "2", "duplicate": "0", "failed": "0", "needs date": "0", "quarantined": "0"}
     assert "None: every file has a date." in captions(at)
     assert "None: every line of every landed file is in a message." in captions(at)
     runs = frame(at, "run_id", "outcome")
@@ -352,11 +352,14 @@ def test_quality_page_lists_rejected_lines_and_files_waiting_for_a_date(tmp_path
         con.close()
     at = open_app("quality")
     assert any("checks have not run" in i.value for i in at.info)
-    assert metrics(at) == {"landed": "1", "duplicate": "0", "failed": "1", "needs date": "1"}
+    assert metrics(at) == {"landed": "1", "duplicate": "0", "failed": "1", "needs date": "1", "quarantined": "0"}
     assert frame(at, "source_file", "status")["status"].tolist()[:2] == ["failed", "needs_date"]
     waiting = [df.value for df in at.dataframe if list(df.value.columns) == ["source_file", "reason"]][0]
     assert waiting.values.tolist() == [["c/notes.txt", "no date in the file name"]]
     assert any("not in the report because their date is unknown" in w.value for w in at.warning)
+    poor = [df.value for df in at.dataframe if "layout_fit" in df.value.columns and len(df.value.columns) == 4][0]
+    assert poor["source_file"].tolist() == ["c/2024-01-01.txt"]
+    assert any("do not read the way their layout expects" in w.value for w in at.warning)
     assert frame(at, "reason", "n_files").values.tolist() == [["no timestamp", 1, 1]]
     assert frame(at, "line_no", "raw_text").values.tolist() == [
         ["c/2024-01-01.txt", 2, "no timestamp", "garbage ~~"]
