@@ -92,7 +92,9 @@ CODE_COLUMNS = frozenset(
 # Values of a name column that are not people.
 NOT_PEOPLE = frozenset({"everyone", "system"})
 # @words that address everybody, not a person.
-NOT_PEOPLE_MENTIONS = frozenset({"everyone", "everybody", "all", "here", "channel", "所有人", "全体成员", "大家"})
+NOT_PEOPLE_MENTIONS = frozenset(
+    {"everyone", "everybody", "all", "here", "channel", "所有人", "全体成员", "大家"}
+)
 
 # Words that are not searched for in text on their own when they are a part of a longer name
 # ("Back to School", "He Wei", "Mark Chen", "Prof. Zhang", "June Park"), and that a one-word
@@ -117,7 +119,8 @@ COMMON_WORDS = frozenset(
     office hours zoom user iphone ipad android laptop desktop pc mac macbook phone mobile tablet
     january february march april june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
-    老师 同学 助教 教授 主持人 管理员 学生 老師 先生 女士 преподаватель учитель студент
+    老师 同学 助教 教授 主持人 管理员 学生 老師 先生 女士
+    преподаватель учитель студент
     """.split()
 )
 # What follows a Chinese surname to address someone: "王老师" names the one teacher surnamed 王.
@@ -139,7 +142,8 @@ _PSEUDONYM = re.compile(r"P-[0-9a-f]{6}")
 # dbt's macro name_key: lower case, spacing folded, no role tag in front, no device behind.
 _ROLE_TAG = re.compile(r"^\s*\[[^\]]*\]\s*")
 _DEVICE = re.compile(
-    r"\s*(\((laptop|desktop|pc|mac|macbook|iphone|ipad|android|phone|mobile|tablet)\)|的\s*(iphone|ipad|android))\s*$"
+    r"\s*(\((laptop|desktop|pc|mac|macbook|iphone|ipad|android|phone|mobile|tablet)\)"
+    r"|的\s*(iphone|ipad|android))\s*$"
 )
 
 
@@ -175,7 +179,7 @@ def load_key(data_dir: Path) -> bytes:
 
 
 def pseudonymous_path(warehouse: Path | str) -> Path:
-    """The pseudonymous twin of a warehouse file: `x/warehouse.duckdb` -> `x/warehouse.pseudonymous.duckdb`."""
+    """The pseudonymous twin of a warehouse file: `warehouse.duckdb` -> `warehouse.pseudonymous.duckdb`."""
     path = Path(warehouse)
     if path.stem.endswith(PSEUDONYMOUS_TAG):
         return path
@@ -189,7 +193,7 @@ def name_key(name: str) -> str:
 
 
 def pseudonym(key: bytes, name: str) -> str:
-    """The pseudonym of a person's name: "P-" and the first 6 hex digits of HMAC-SHA256(key, name_key(name))."""
+    """A person's pseudonym: "P-" and the first 6 hex digits of HMAC-SHA256(key, name_key(name))."""
     digest = hmac.new(key, name_key(name).encode("utf-8"), hashlib.sha256).hexdigest()
     return f"P-{digest[:6]}"
 
@@ -234,7 +238,9 @@ def _trie_pattern(surfaces: Iterable[str]) -> str:
         node[""] = True
 
     def emit(node: dict) -> str:
-        alts = [(r"\s+" if ch == " " else re.escape(ch)) + emit(node[ch]) for ch in sorted(k for k in node if k)]
+        alts = [
+            (r"\s+" if ch == " " else re.escape(ch)) + emit(node[ch]) for ch in sorted(k for k in node if k)
+        ]
         if "" in node:
             alts.append("")  # last: a longer name is tried first
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
@@ -255,9 +261,9 @@ def _names_pattern(surfaces: Iterable[str]) -> str | None:
         groups.setdefault((bool(_WORD_CHAR.match(s[0])), bool(_WORD_CHAR.match(s[-1]))), []).append(s)
     parts = []
     for (head, tail), members in sorted(groups.items(), reverse=True):
-        parts.append(
-            (f"(?<![{_WORD}])" if head else "") + "(?:" + _trie_pattern(members) + ")" + (f"(?![{_WORD}])" if tail else "")
-        )
+        before = f"(?<![{_WORD}])" if head else ""
+        after = f"(?![{_WORD}])" if tail else ""
+        parts.append(f"{before}(?:{_trie_pattern(members)}){after}")
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
@@ -453,7 +459,8 @@ def publish_pseudonymous(data_dir: Path, warehouse: Path, target: Path) -> None:
         _remove_wal(target)
         os.replace(tmp, target)
     except duckdb.Error as exc:
-        raise PseudonymiseError(f"could not write the pseudonymous warehouse: {str(exc).splitlines()[0]}") from exc
+        detail = str(exc).splitlines()[0]
+        raise PseudonymiseError(f"could not write the pseudonymous warehouse: {detail}") from exc
     finally:
         src.close()
         tmp.unlink(missing_ok=True)
@@ -461,7 +468,7 @@ def publish_pseudonymous(data_dir: Path, warehouse: Path, target: Path) -> None:
 
 
 def needs_publish(warehouse: Path, target: Path) -> bool:
-    """True when `target` is missing or older than `warehouse` (e.g. a warehouse built before this existed)."""
+    """True when `target` is missing or older than `warehouse` (a warehouse built before the twin existed)."""
     try:
         return Path(target).stat().st_mtime_ns < Path(warehouse).stat().st_mtime_ns
     except FileNotFoundError:
@@ -536,7 +543,7 @@ def _copy_table(src, dst, table: str, book: Namebook) -> None:
     if ddl and ddl[0][0]:
         dst.execute(ddl[0][0])
     else:  # a view: a table of the same columns
-        empty = pa.Table.from_batches([], schema=_rewritten_schema(reader.schema, table))
+        empty = pa.Table.from_batches([], schema=_rewritten_schema(reader.schema))
         dst.register("_pz_empty", empty)
         dst.execute(f"create table {name} as select * from _pz_empty")
         dst.unregister("_pz_empty")
@@ -547,7 +554,7 @@ def _copy_table(src, dst, table: str, book: Namebook) -> None:
         dst.unregister("_pz_batch")
 
 
-def _rewritten_schema(schema, table: str):
+def _rewritten_schema(schema):
     import pyarrow as pa
 
     return pa.schema([pa.field(f.name, _plain_type(f.type)) for f in schema])
@@ -574,8 +581,11 @@ def _rewrite_batch(batch, table: str, book: Namebook):
         except PseudonymiseError as exc:
             raise PseudonymiseError(f"{table}.{name}: {exc}") from None
     if "mentions" in names and "body" in names:  # read again from the new text, as dbt read them from the old
-        i = names.index("mentions")
-        columns[i] = _mentions(columns[names.index("body")], batch.schema.field(i).type)
+        i, body = names.index("mentions"), columns[names.index("body")]
+        if body.null_count < len(body):
+            import pyarrow.compute as pc
+
+            columns[i] = pc.if_else(pc.is_null(body), columns[i], _mentions(body, columns[i].type))
     return pa.RecordBatch.from_arrays(columns, names=names)
 
 
@@ -583,8 +593,8 @@ def _mentions(body, type_):
     """The @words of `body` (dbt's macro `mentions`): "@P-2fbd8a ok @everyone" -> ["P-2fbd8a", "everyone"]."""
     import polars as pl
 
-    found = pl.Series(body).cast(pl.String).str.extract_all(r"@[^\s@,:，：。!?！？]+").list.eval(pl.element().str.slice(1))
-    return found.to_arrow().cast(type_)
+    words = pl.Series(body).cast(pl.String).str.extract_all(r"@[^\s@,:，：。!?！？]+")
+    return words.list.eval(pl.element().str.slice(1)).to_arrow().cast(type_)
 
 
 def _rewrite_column(name: str, column, book: Namebook):
@@ -668,5 +678,5 @@ def _map_strings(array, fn: Callable[[str], str], prefilter: Namebook | None = N
         )
     if pa.types.is_binary(type_) or pa.types.is_large_binary(type_) or pa.types.is_binary_view(type_) \
             or pa.types.is_union(type_):
-        raise PseudonymiseError(f"a column of type {type_} cannot be searched for names; withhold it or make it text")
+        raise PseudonymiseError(f"a column of type {type_} cannot be searched for names; make it text or withhold it")
     return array  # numbers, times, booleans: nothing to hide

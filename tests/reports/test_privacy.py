@@ -596,3 +596,53 @@ def test_report_in_pseudonymous_mode_shows_no_name(built: Paths, leak_finder, mo
     at.selectbox(key="widget:course").select("hostile")
     named = {f.lower() for f in leak_finder(_rendered(_run(at)))}
     assert {"alice wonder", "lena", "小鹿"} <= named
+
+
+def test_every_string_at_any_depth_is_searched(tmp_path) -> None:
+    """Default deny on a small hand-made warehouse: unknown columns, lists, structs, maps, a view."""
+    data = tmp_path / "data"
+    data.mkdir()
+    source = data / "warehouse.duckdb"
+    con = duckdb.connect(str(source))
+    try:
+        con.execute(
+            "create table messages (message_id varchar, sender_name varchar, body varchar, mentions varchar[], "
+            "extra_note varchar, tags struct(who varchar, n integer)[], seen map(varchar, varchar), n integer)"
+        )
+        con.execute(
+            "insert into messages values ('m1', 'Alice Wonder', 'hi @Alice Wonder and lena', ['Alice'], "
+            "'note by Lena Park', [{'who': 'Lena Park', 'n': 1}], map(['Alice Wonder'], ['lena']), 7), "
+            "('m2', 'Lena Park', null, [], null, null, null, null)"
+        )
+        con.execute("create table int_secret as select sender_name from messages")
+        con.execute("create view users as select sender_name as display_name, 'Lena Park' as nickname from messages")
+    finally:
+        con.close()
+    target = pseudonymous_path(source)
+    publish_pseudonymous(data, source, target)
+    key = Privacy.for_data_dir(data, "pseudonymous").key
+    alice, lena = pseudonym(key, "Alice Wonder"), pseudonym(key, "Lena Park")
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        assert {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()} == {
+            "messages", "users"
+        }  # the view is a table now; int_secret is not there
+        row = con.execute("select * from messages where message_id = 'm1'").fetchall()[0]
+        users = con.execute("select * from users order by display_name").fetchall()
+        empty = con.execute("select * from messages where message_id = 'm2'").fetchall()[0]
+    finally:
+        con.close()
+    assert row == (
+        "m1", alice, f"hi @{alice} and {lena}", [alice], f"note by {lena}", [{"who": lena, "n": 1}],
+        {alice: lena}, 7,
+    )
+    assert sorted(users) == sorted([(alice, lena), (lena, lena)])
+    assert empty == ("m2", lena, None, [], None, None, None, None)  # nulls stay null
+
+    con = duckdb.connect(str(source))
+    try:
+        con.execute("alter table messages add column attachment blob")
+    finally:
+        con.close()
+    with pytest.raises(PseudonymiseError, match="messages.attachment: a column of type binary"):
+        publish_pseudonymous(data, source, target)
