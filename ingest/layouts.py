@@ -183,6 +183,12 @@ class Layout:
     time_kind: str = "clock"  # clock: time of day; offset: time since the recording started
     collected_reactions: bool = False  # body lines "Ann, Bo:👍" hold the reactions to the message
     example: str = ""
+    # A layout declared in raw/layouts.toml (ingest/user_layouts.py) reads its `time` group by these
+    # strftime formats, tried in order, and its `date` group by `date_format`; a header whose time or
+    # date does not read is rejected. Empty for the built-ins: their patterns validate times themselves.
+    time_formats: tuple[str, ...] = ()
+    date_format: str = "%Y-%m-%d"
+    source: str = "built-in"  # where the layout is defined: built-in, or the file that declares it
 
     @cached_property
     def header(self) -> str:
@@ -195,7 +201,11 @@ class Layout:
 
     @cached_property
     def invalid_headers(self) -> tuple[tuple[str, str], ...]:
-        """(regex, reject reason) for header-shaped lines whose time or date is impossible, in test order."""
+        """(regex, reject reason) for header-shaped lines whose time or date is impossible, in test order.
+
+        Empty for a declared layout: the parser checks its times and dates by their formats."""
+        if self.time_formats:
+            return ()
         out = [(self._fill(strict_time=False, strict_date=True), INVALID_TIME)]
         if _DATE_SLOT[0] in self.template:
             out.append((self._fill(strict_time=False, strict_date=False), INVALID_DATE))
@@ -332,9 +342,34 @@ EMOJI = r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\x{FE0F}\x{200D}\x{20E3}]"
 COLLECTED_REACTIONS = rf"^(?P<reactors>[^\t:]+):(?P<emoji>{EMOJI}+)\s*$"
 
 
-def get_layout(name: str) -> Layout:
+def get_layout(name: str, layouts: dict[str, Layout] | None = None) -> Layout:
+    """The layout called `name` among `layouts` (default: the built-ins; with raw/layouts.toml's: user_layouts)."""
+    layouts = LAYOUTS if layouts is None else layouts
     try:
-        return LAYOUTS[name]
+        return layouts[name]
     except KeyError:
-        known = ", ".join(LAYOUTS)
+        known = ", ".join(layouts)
         raise ValueError(f"unknown layout {name!r}; known layouts: {known}") from None
+
+
+# The parts of a time offset a declared layout may write (a recording's time since its start: any hour).
+OFFSET_DIRECTIVES = {"%H": r"(?P<h>[0-9]{1,3})", "%M": r"(?P<m>[0-5]?[0-9])", "%S": r"(?P<s>[0-5]?[0-9])"}
+
+
+def offset_format_regex(fmt: str) -> str:
+    """An anchored regex with groups h, m, s for a time-offset format made of %H, %M, %S and literal text."""
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            directive = fmt[i:i + 2]
+            if directive not in OFFSET_DIRECTIVES:
+                raise ValueError(f"{directive!r} is not one of {', '.join(OFFSET_DIRECTIVES)}")
+            # minutes run past 59 when the format has no hours ("75:03" is 75 minutes)
+            out.append(r"(?P<m>[0-9]{1,4})" if directive == "%M" and "%H" not in fmt else OFFSET_DIRECTIVES[directive])
+            i += 2
+        else:
+            out.append("\\" + fmt[i] if fmt[i] in _META else fmt[i])
+            i += 1
+    if "%M" not in fmt and "%S" not in fmt:
+        raise ValueError("an offset needs minutes (%M) or seconds (%S)")
+    return "^" + "".join(out) + "$"

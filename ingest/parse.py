@@ -12,6 +12,7 @@ rejected lines and one of per-file statistics.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -20,6 +21,7 @@ import polars as pl
 from ingest.layouts import (
     COLLECTED_REACTIONS,
     HEADER_START,
+    INVALID_DATE,
     INVALID_TIME,
     LAYOUTS,
     MAY_HAVE_TAG,
@@ -29,6 +31,7 @@ from ingest.layouts import (
     ROLE_TAG_LOOKUP,
     RULE_PREFIX,
     Layout,
+    offset_format_regex,
     unnamed,
 )
 
@@ -75,6 +78,19 @@ REJECT_SCHEMA = {
     "reason": pl.String,
 }
 
+# How each line was read (parse_batch(..., keep_lines=True)): the same columns the parser counts by.
+LINE_SCHEMA = {
+    "file_idx": pl.UInt32,
+    "line_no": pl.Int32,
+    "line": pl.String,
+    "layout": pl.String,  # the layout the file was read as (null: none matched)
+    "kind": pl.String,  # header | continuation | blank | rejected (null: the file has no layout)
+    "reason": pl.String,  # why a rejected line was rejected
+    "misfit": pl.Boolean,  # counted in n_misfit_lines: out of the layout's shape
+    "time_start": pl.Boolean,  # a non-header line starting like a time stamp (or a date)
+    "msg_no": pl.Int32,  # the message the line belongs to (1.., file order; 0 before the first header)
+}
+
 
 @dataclass(frozen=True)
 class FileText:
@@ -92,29 +108,48 @@ class ParsedBatch:
     messages: pl.DataFrame  # MESSAGE_SCHEMA
     rejects: pl.DataFrame  # REJECT_SCHEMA
     stats: pl.DataFrame  # one row per file_idx: layout, line counts, n_messages, layout_fit
+    lines: pl.DataFrame | None = None  # keep_lines: one row per line, how it was read (LINE_SCHEMA)
+    detection: pl.DataFrame | None = None  # keep_lines: per file_idx, each layout's header lines among its first
 
 
-def parse_batch(files: list[FileText]) -> ParsedBatch:
-    """Parse a batch of decoded files into messages, rejects and per-file statistics."""
+def parse_batch(
+    files: list[FileText], *, layouts: Mapping[str, Layout] | None = None, keep_lines: bool = False
+) -> ParsedBatch:
+    """Parse a batch of decoded files into messages, rejects and per-file statistics.
+
+    `layouts`: the layouts detection chooses among, in tie order, and whose headers no body may hold
+    (default: the built-ins, `layouts.LAYOUTS`; `user_layouts.load_layouts` adds raw/layouts.toml's).
+    `keep_lines`: also return how each line was read (`lines`) and the detection scores
+    (`detection`), as `classchat ingest --explain` shows them; the parse itself is the same.
+    """
+    known = LAYOUTS if layouts is None else layouts
     lines = _lines_frame(files)
-    layouts = _choose_layouts(lines, files)
-    names = layouts.get_column("layout").drop_nulls().unique().sort().to_list()
+    chosen, scores = _choose_layouts(lines, files, known)
+    names = chosen.get_column("layout").drop_nulls().unique().sort().to_list()
     meta = _file_meta(files)
-    messages, rejects, kinds = [], [], []
+    messages, rejects, kinds, per_line = [], [], [], []
     for name in names:
-        of_layout = layouts.filter(pl.col("layout") == name).get_column("file_idx")
-        part = lines if len(names) == 1 and of_layout.len() == layouts.height else lines.filter(
+        of_layout = chosen.filter(pl.col("layout") == name).get_column("file_idx")
+        part = lines if len(names) == 1 and of_layout.len() == chosen.height else lines.filter(
             pl.col("file_idx").is_in(of_layout.implode())
         )
-        m, r, k = _parse_layout(part, LAYOUTS[name], meta)
+        m, r, k, read = _parse_layout(part, known[name], meta, known, keep_lines=keep_lines)
         messages.append(m)
         rejects.append(r)
         kinds.append(k)
-    return ParsedBatch(
+        per_line.append(read)
+    batch = ParsedBatch(
         messages=pl.concat(messages) if messages else pl.DataFrame(schema=MESSAGE_SCHEMA),
         rejects=pl.concat(rejects) if rejects else pl.DataFrame(schema=REJECT_SCHEMA),
-        stats=_stats(lines, layouts, kinds, messages),
+        stats=_stats(lines, chosen, kinds, messages),
     )
+    if keep_lines:
+        unread = lines.join(chosen.filter(pl.col("layout").is_null()), on="file_idx", how="semi").select(
+            "file_idx", "line_no", "line", *(pl.lit(None).alias(c) for c in list(LINE_SCHEMA)[3:])
+        )
+        batch.lines = pl.concat([f.cast(LINE_SCHEMA) for f in (*per_line, unread)]).sort("file_idx", "line_no")
+        batch.detection = scores
+    return batch
 
 
 def _lines_frame(files: list[FileText]) -> pl.DataFrame:
@@ -149,12 +184,15 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
     return _collect(lines.with_columns(pl.col("line").str.strip_chars_end("\r")) if has_cr else lines)
 
 
-def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
-    """file_idx -> layout name: the forced one, else the best match on the first lines (null if none)."""
-    names = list(LAYOUTS)
+def _choose_layouts(
+    lines: pl.DataFrame, files: list[FileText], layouts: Mapping[str, Layout]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """file_idx -> layout name: the forced one, else the best match on the first lines (null if none);
+    and the scores it chose by (per file_idx, a column per layout: its header lines among the first)."""
+    names = list(layouts)
     head = lines.filter(pl.col("line_no") <= DETECT_LINES)
     scores = head.group_by("file_idx").agg(
-        pl.col("line").str.contains(LAYOUTS[name].header).sum().alias(name) for name in names
+        pl.col("line").str.contains(layouts[name].header).sum().alias(name) for name in names
     )
     best = scores.select(
         "file_idx",
@@ -169,7 +207,7 @@ def _choose_layouts(lines: pl.DataFrame, files: list[FileText]) -> pl.DataFrame:
         best = best.with_columns(
             pl.col("file_idx").replace_strict(forced, default=pl.col("layout"), return_dtype=pl.String).alias("layout")
         )
-    return best
+    return best, scores
 
 
 def _file_meta(files: list[FileText]) -> pl.DataFrame:
@@ -244,21 +282,27 @@ def _per_file_cumsum(flag: pl.Expr, first_of_file: pl.Expr) -> pl.Expr:
     return total - pl.when(first_of_file).then(total - flag).forward_fill()
 
 
-def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
-    """Messages, rejects and per-file line counts of files of one layout.
+def _parse_layout(
+    lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame, layouts: Mapping[str, Layout], *, keep_lines: bool = False
+):
+    """Messages, rejects and per-file line counts of files of one layout (and, with `keep_lines`, each
+    line's reading: LINE_SCHEMA; else None).
 
     Every line is one of: header, continuation, blank, rejected. A line is
     rejected when it comes before the first header, or when it is shaped like a
     header but is not one of this layout: an impossible time or date, or a
-    header of another layout. Such a line is never glued into a message body.
+    header of another layout of `layouts`. Such a line is never glued into a message body.
     """
     is_header = pl.col("line").str.contains(layout.header)
+    if layout.time_formats:  # a declared layout: a header's time (and date) must read by its formats
+        time_ok, date_ok = _declared_checks(layout)
+        is_header = is_header & time_ok & date_ok
     if layout.system:
         is_header = is_header | pl.col("line").str.contains(layout.system)
     lines = _collect(
         lines.lazy().with_columns(is_header.alias("is_header"), ~pl.col("line").str.contains(r"\S").alias("is_blank"))
     )
-    lines = _header_shaped_rejects(lines, layout)
+    lines = _header_shaped_rejects(lines, layout, layouts)
     # the lines after a rejected header-shaped line, up to the next header, are its body: rejected with it
     shaped = pl.col("reason").is_not_null()
     after_shaped = (
@@ -291,13 +335,26 @@ def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
     misfit_reject = pl.col("is_rejected") & ((pl.col("reason") != BEFORE_FIRST_HEADER) | pl.col("time_start"))
     if layout.continuation_prefix:
         out_of_shape = out_of_shape | ~pl.col("line").str.starts_with(layout.continuation_prefix)
+    misfit = misfit_reject | (is_continuation & out_of_shape)
     kinds = lines.group_by("file_idx").agg(
         pl.col("is_header").sum().cast(pl.Int64).alias("n_header_lines"),
         is_continuation.sum().cast(pl.Int64).alias("n_continuation_lines"),
         (pl.col("is_blank") & ~pl.col("is_header")).sum().cast(pl.Int64).alias("n_blank_lines"),
         pl.col("is_rejected").sum().cast(pl.Int64).alias("n_rejected_lines"),
-        (misfit_reject | (is_continuation & out_of_shape)).sum().cast(pl.Int64).alias("n_misfit_lines"),
+        misfit.sum().cast(pl.Int64).alias("n_misfit_lines"),
     )
+    read = None
+    if keep_lines:  # the same expressions as the counts above, kept per line
+        kind = (
+            pl.when(pl.col("is_header")).then(pl.lit("header"))
+            .when(pl.col("is_blank")).then(pl.lit("blank"))
+            .when(pl.col("is_rejected")).then(pl.lit("rejected"))
+            .when(is_continuation).then(pl.lit("continuation"))
+        )
+        read = lines.select(
+            "file_idx", "line_no", "line", pl.lit(layout.name).alias("layout"), kind.alias("kind"), "reason",
+            misfit.alias("misfit"), "time_start", pl.col("msg_no").cast(pl.Int32),
+        ).cast(LINE_SCHEMA)
     rejects = (
         lines.filter(pl.col("is_rejected"))
         .select("file_idx", "line_no", pl.col("line").alias("raw_text"), "reason")
@@ -307,10 +364,10 @@ def _parse_layout(lines: pl.DataFrame, layout: Layout, meta: pl.DataFrame):
     headers = _headers(lines.filter(pl.col("is_header")), layout)
     tails = lines.filter((pl.col("msg_no") > 0) & ~pl.col("is_header") & ~pl.col("is_rejected"))
     messages = _join_tails(headers, tails, layout)
-    return _finish_messages(messages, meta, layout), rejects, kinds
+    return _finish_messages(messages, meta, layout), rejects, kinds, read
 
 
-def _header_shaped_rejects(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
+def _header_shaped_rejects(lines: pl.DataFrame, layout: Layout, layouts: Mapping[str, Layout]) -> pl.DataFrame:
     """Columns `reason` (why a header-shaped line that is not a header is rejected) and `time_start`.
 
     Only lines that start like a header of some layout (a digit or "[" in the
@@ -318,9 +375,14 @@ def _header_shaped_rejects(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     well pays one cheap test per line. Tried in order: this layout's header
     with an impossible time or date; a header of another layout (a line that
     would otherwise be glued into the previous message); another layout's
-    header with an impossible time.
+    header with an impossible time. A declared layout's header (raw/layouts.toml)
+    may start otherwise: lines matching one are tested too.
     """
-    maybe = ~pl.col("is_header") & ~pl.col("is_blank") & pl.col("line").str.contains(HEADER_START)
+    starts = pl.col("line").str.contains(HEADER_START)
+    declared = [other.header for other in layouts.values() if other.time_formats]
+    if declared:
+        starts = starts | pl.any_horizontal(pl.col("line").str.contains(p) for p in declared)
+    maybe = ~pl.col("is_header") & ~pl.col("is_blank") & starts
     lines = lines.with_row_index("_row")
     suspects = lines.filter(maybe).select("_row", "line")
     n = lines.height
@@ -329,12 +391,20 @@ def _header_shaped_rejects(lines: pl.DataFrame, layout: Layout) -> pl.DataFrame:
             pl.lit(None, dtype=pl.String).alias("reason"), pl.lit(False).alias("time_start")
         )
     tests = list(layout.invalid_headers)
-    others = [other for other in LAYOUTS.values() if other.name != layout.name]
+    others = [other for other in layouts.values() if other.name != layout.name]
     tests += [(unnamed(other.header), f"a {other.name} message header in a file read as {layout.name}") for other in others]
     tests += [(unnamed(p), f"{INVALID_TIME} ({other.name} header)") for other in others for p, _ in other.invalid_headers]
     reason = pl.lit(None, dtype=pl.String)
     for pattern, why in reversed(tests):
         reason = pl.when(pl.col("line").str.contains(pattern)).then(pl.lit(why)).otherwise(reason)
+    if layout.time_formats:  # a declared layout's own header whose time or date does not read
+        time_ok, date_ok = _declared_checks(layout)
+        own = pl.col("line").str.contains(layout.header)
+        reason = (
+            pl.when(own & ~time_ok).then(pl.lit(INVALID_TIME))
+            .when(own & ~date_ok).then(pl.lit(INVALID_DATE))
+            .otherwise(reason)
+        )
     suspects = suspects.select(
         "_row", reason.alias("reason"), pl.col("line").str.contains(TIME_START).alias("time_start")
     )
@@ -442,7 +512,7 @@ def _join_tails(headers: pl.DataFrame, tails: pl.DataFrame, layout: Layout) -> p
         )
     part = pl.col("line")
     if layout.continuation_prefix:
-        part = part.str.replace(f"^{layout.continuation_prefix}", "")
+        part = part.str.strip_prefix(layout.continuation_prefix)
     new_message = (pl.col("msg_no") != pl.col("msg_no").shift(1)) | (pl.col("file_idx") != pl.col("file_idx").shift(1))
     tails = (
         tails.select("file_idx", "msg_no", part.alias("part"), "is_blank")
@@ -489,11 +559,13 @@ def _join_tails(headers: pl.DataFrame, tails: pl.DataFrame, layout: Layout) -> p
 
 def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.DataFrame:
     """Timestamps (with day roll-over or recording offsets), kinds, recipients and the final body."""
-    seconds = _seconds_of_day(pl.col("time_text"))
+    seconds = _seconds_by_format(pl.col("time_text"), layout) if layout.time_formats else _seconds_of_day(
+        pl.col("time_text")
+    )
     first_of_file = pl.col("file_idx") != pl.col("file_idx").shift(1)
     back_jump = ((pl.col("secs") - pl.col("secs").shift(1)) < -ROLLOVER_SECONDS) & ~first_of_file.fill_null(True)
     clock = (
-        pl.coalesce(pl.col("h_date").str.to_date("%Y-%m-%d", strict=False), pl.col("file_date")).cast(pl.Datetime("us"))
+        pl.coalesce(pl.col("h_date").str.to_date(layout.date_format, strict=False), pl.col("file_date")).cast(pl.Datetime("us"))
         + pl.duration(days=pl.when(pl.col("h_date").is_null()).then(pl.col("day_offset")).otherwise(0),
                       seconds=pl.col("secs"))
     )
@@ -556,6 +628,34 @@ def _seconds_of_day(time_text: pl.Expr) -> pl.Expr:
     hour_digits = size - pl.when(has_seconds).then(len(":MM:SS")).otherwise(len(":MM"))
     hours = pl.when(hour_digits == 2).then(two(0)).otherwise(digit(0))
     return hours * 3600 + pl.when(has_seconds).then(two(-5) * 60 + two(-2)).otherwise(two(-2) * 60)
+
+
+def _seconds_by_format(time_text: pl.Expr, layout: Layout) -> pl.Expr:
+    """Seconds of a declared layout's times, read by its formats in order (null if none reads it).
+
+    Clock times by strftime formats (`%H:%M:%S`, `%I:%M %p`, ...); offsets by formats of %H, %M and
+    %S, whose hours may pass 24 (layouts.offset_format_regex).
+    """
+    if layout.time_kind == "offset":
+        tried = []
+        for fmt in layout.time_formats:
+            pattern = offset_format_regex(fmt)
+            parts = time_text.str.extract_groups(pattern).struct
+            weights = [(g, w) for g, w in (("h", 3600), ("m", 60), ("s", 1)) if f"(?P<{g}>" in pattern]
+            tried.append(sum(parts.field(g).cast(pl.Int64) * w for g, w in weights))
+        return pl.coalesce(tried)
+    clock = pl.coalesce(time_text.str.to_time(fmt, strict=False) for fmt in layout.time_formats)
+    return (
+        clock.dt.hour().cast(pl.Int64) * 3600 + clock.dt.minute().cast(pl.Int64) * 60 + clock.dt.second().cast(pl.Int64)
+    )
+
+
+def _declared_checks(layout: Layout) -> tuple[pl.Expr, pl.Expr]:
+    """(the time reads, the date reads or is absent) for a line as a declared layout's header."""
+    time_text, date_text = _extract(layout.header, "_", ("time", "date"))
+    time_ok = _seconds_by_format(time_text, layout).is_not_null()
+    date_ok = date_text.is_null() | date_text.str.to_date(layout.date_format, strict=False).is_not_null()
+    return time_ok, date_ok
 
 
 def _bodies(m: pl.DataFrame, layout: Layout) -> pl.DataFrame:
