@@ -54,6 +54,7 @@ from ingest.layouts import LAYOUT_FIT_THRESHOLD, get_layout
 from ingest.parse import PARSER_VERSION, FileText, parse_batch
 from ingest.roster import RosterError, land_roster
 from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
+from ingest.user_layouts import layouts_fingerprint, load_layouts
 
 BATCH_BYTES = 16_000_000  # export bytes parsed in one Polars pass; bounds memory
 READERS = 2  # threads reading and hashing files ahead of the parser (both release the GIL)
@@ -79,6 +80,7 @@ MANIFEST_SCHEMA = {
     "status": pl.String,  # landed | duplicate | failed | needs_date | quarantined
     "reason": pl.String,
     "meta_fingerprint": pl.String,  # of the raw/sessions.csv row that applies
+    "layouts_fingerprint": pl.String,  # of the layouts raw/layouts.toml declares (null: none); a change re-reads
     "session_date": pl.Date,
     "title": pl.String,
     "timezone": pl.String,
@@ -182,8 +184,6 @@ def ingest(
     whose data file is missing or damaged. `rebuild` forgets the lake and lands
     everything in raw/ again (exports no longer in raw/ are then gone).
     """
-    if layout is not None:
-        get_layout(layout)  # fail early on an unknown name
     started = time.perf_counter()
     report = IngestReport()
     say = progress or (lambda _msg: None)
@@ -191,6 +191,10 @@ def ingest(
         raise FileNotFoundError(
             f"no raw folder at {paths.raw}: put chat exports in {paths.raw}/<course>/<YYYY-MM-DD>_<slug>.txt"
         )
+    known = load_layouts(paths.raw)  # the built-ins and those raw/layouts.toml declares (a bad one: ValueError)
+    layouts_fp = layouts_fingerprint(known)
+    if layout is not None:
+        get_layout(layout, known)  # fail early on an unknown name
     try:
         sessions_csv = read_sessions_csv(paths.raw)
         report.n_roster_rows = land_roster(paths)
@@ -247,6 +251,7 @@ def ingest(
                 and before["sha256"] == sha
                 and before["parser_version"] == PARSER_VERSION
                 and before["meta_fingerprint"] == meta.fingerprint
+                and before["layouts_fingerprint"] == layouts_fp
                 and (layout is None or before["layout"] == layout)
                 and _in_current_lake_layout(before)
             ):
@@ -271,6 +276,7 @@ def ingest(
                 )
                 continue
             row = _new_row(rel, sha, len(data), meta, now)
+            row["layouts_fingerprint"] = layouts_fp
             if sha in renamed_from:  # the old name's session moves here; it is not a duplicate of it
                 moved_away.add(renamed_from.pop(sha))
                 landed_shas.pop(sha)
@@ -287,12 +293,14 @@ def ingest(
             keep[rel] = row
             report.landed.append(row)
             if pending_bytes >= BATCH_BYTES:
-                writes = _land_batch(paths, pending, f"{batch_prefix}-{n}", writer, writes, data_hashes, report)
+                writes = _land_batch(
+                    paths, pending, f"{batch_prefix}-{n}", writer, writes, data_hashes, report, known
+                )
                 say(f"ingest: {n}/{len(raw_files)} files read")
                 pending, pending_bytes = [], 0
         if pending:
             writes = _land_batch(
-                paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, writes, data_hashes, report
+                paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, writes, data_hashes, report, known
             )
         for done in writes:
             done.result()  # a failed write stops the run here, before the manifest names anything
@@ -324,7 +332,7 @@ def ingest(
     return report
 
 
-def _settle_date_and_time_basis(row: dict, ft: FileText, report: IngestReport) -> None:
+def _settle_date_and_time_basis(row: dict, ft: FileText, report: IngestReport, layouts: dict) -> None:
     """One date per session, and say how its times count.
 
     The session's date is the date of its first message: for layouts that write dates that is the
@@ -341,7 +349,7 @@ def _settle_date_and_time_basis(row: dict, ft: FileText, report: IngestReport) -
                 f"{row['session_date']}; the session is dated {first} (the date inside the file wins)"
             )
         row["session_date"] = first
-    offsets = row["layout"] is not None and get_layout(row["layout"]).time_kind == "offset"
+    offsets = row["layout"] is not None and get_layout(row["layout"], layouts).time_kind == "offset"
     row["time_basis"] = "offset" if offsets and ft.recording_start is None else "clock"
     if row["time_basis"] == "offset":
         report.warnings.append(
@@ -463,6 +471,7 @@ def _land_batch(
     wait_for: list[Future],
     hashes: dict[str, str],
     report: IngestReport,
+    layouts: dict,
 ) -> list[Future]:
     """Parse one batch; fill in its manifest rows; hand its files (messages, rejects per course) to `writer`.
 
@@ -481,7 +490,7 @@ def _land_batch(
         else:
             row["encoding"] = decoded.encoding
             texts.append((row, replace(ft, text=decoded.data)))
-    batch = parse_batch([ft for _, ft in texts])
+    batch = parse_batch([ft for _, ft in texts], layouts=layouts)
     stats = {r["file_idx"]: r for r in batch.stats.iter_rows(named=True)}
     landed: list[tuple[int, dict]] = []
     for row, ft in texts:
@@ -492,13 +501,13 @@ def _land_batch(
         row["poor_fit"] = row["layout_fit"] is not None and row["layout_fit"] < LAYOUT_FIT_THRESHOLD
         if st["layout"] is None:
             _fail(row, "failed", "unknown layout: no line looks like a chat message header "
-                  "(see `classchat ingest --help` for the layouts read)")
+                  "(`classchat layouts` lists those read; declare your own in raw/layouts.toml)")
         elif st["n_undated"]:
             _fail(row, "needs_date", "no date in the file or its name: rename it to "
                   "raw/<course>/<YYYY-MM-DD>_<slug>.txt, or add a line "
                   f"`{row['source_file']},<YYYY-MM-DD>` to raw/sessions.csv (header: file,date)")
         else:
-            _settle_date_and_time_basis(row, ft, report)
+            _settle_date_and_time_basis(row, ft, report, layouts)
             landed.append((ft.file_idx, row))
     for done in wait_for:
         done.result()
