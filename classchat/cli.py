@@ -8,8 +8,10 @@ reason on stderr when a stage fails; 2 for bad arguments (argparse).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -316,10 +318,33 @@ def start_report(paths: Paths, port: int) -> int:
         "--server.runOnSave", "false",
     ]
     _out(f"report: http://127.0.0.1:{port}  (Ctrl-C to stop)")
+    # the server runs in its own process group, so stopping it stops everything it started
+    proc = subprocess.Popen(cmd, env=dict(os.environ), start_new_session=True)
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    # both stop it, even where SIGINT was inherited as ignored (a background job of a script)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return subprocess.call(cmd, env=dict(os.environ))
+        return proc.wait()
     except KeyboardInterrupt:
+        _stop_group(proc)
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_group(proc: subprocess.Popen, grace: float = 1.5) -> None:
+    """SIGTERM to the child's process group; after `grace` seconds SIGKILL to whatever of it is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def entry() -> None:
