@@ -235,7 +235,7 @@
 {% macro answer_cues(body) -%}
     {#-
         The answer cues a message carries (a list of: yesno, because, method, time, place,
-        number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
+        link (a URL), number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
         `yesno` only at the start, so "no idea what you mean" is not a "no".
     -#}
     list_filter([
@@ -250,6 +250,8 @@
             then 'time' end,
         case when regexp_matches(lower({{ body }}), '^\s*(in|on|at|under|inside|from|via)\b|\b(tab|page|folder|link|site|website|portal|channel|drive|repo|chapter)\b|https?://|在|群|网站|链接|文件夹|页|章')
             then 'place' end,
+        case when regexp_matches(lower({{ body }}), 'https?://|www\.')
+            then 'link' end,
         case when regexp_matches(lower({{ body }}), '[0-9]|[一二三四五六七八九十两百千万]|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)\b')
             then 'number' end,
         case when regexp_matches(lower({{ body }}), '就是|是指|指的是|意思是|相当于|等于|叫做|表示|\bmeans\b|refers to|stands for|\bis (a|an|the|when|how)\b|\bare (a|an|the)\b|\bit''?s (a|an|the|when|how)\b')
@@ -264,7 +266,7 @@
     (
         ({{ form }} = 'yesno' and list_contains({{ cues }}, 'yesno'))
         or ({{ form }} = 'why' and list_contains({{ cues }}, 'because'))
-        or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because') or list_contains({{ cues }}, 'definition')))
+        or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because') or list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'link')))
         or ({{ form }} = 'when' and list_contains({{ cues }}, 'time'))
         or ({{ form }} = 'where' and list_contains({{ cues }}, 'place'))
         or ({{ form }} = 'quantity' and list_contains({{ cues }}, 'number'))

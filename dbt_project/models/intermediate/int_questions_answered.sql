@@ -22,7 +22,8 @@
 -- question). A question's answers are its assigned candidates scoring at least
 -- answer_threshold; the strongest is answer_message_id, the first sets response_seconds.
 -- The helper signal needs links: a first pass scores without it, its links name the
--- helpers, a second pass adds it.
+-- helpers (at least helper_min_answers earlier links, and answering at least as much as asking),
+-- a second pass adds it.
 -- Candidate pairs come through (session, minute) keys, so the cost grows with the messages
 -- near each question, not with the square of a session's length.
 {% set window = var('answer_window_minutes') %}
@@ -288,28 +289,60 @@ first_pass as (
 
 ),
 
+-- de facto helpers: people (not staff) whose first-pass links make them answer more than they ask.
+-- In a discussion chat almost everyone's remark is linked to something once, so one link is not
+-- enough: a candidate gets the helper signal when its author already answered at least
+-- helper_min_answers other questions earlier in the session, and answered at least as many
+-- questions as they asked in it.
+first_links as (
+
+    select session_id, answerer_user_id, answer_seq from first_pass
+    where base_score >= {{ threshold }}
+
+),
+
+asked as (
+
+    select session_id, user_id, count(*) as n_asked from questions group by session_id, user_id
+
+),
+
 helpers as (
 
-    select session_id, answerer_user_id, min(answer_seq) as first_answer_seq,
-    from first_pass
-    where base_score >= {{ threshold }}
-    group by session_id, answerer_user_id
+    select
+        first_links.session_id,
+        first_links.answerer_user_id,
+        list(first_links.answer_seq) as answer_seqs,
+    from first_links
+    left join asked
+        on first_links.session_id = asked.session_id
+        and first_links.answerer_user_id = asked.user_id
+    group by first_links.session_id, first_links.answerer_user_id, asked.n_asked
+    having count(*) >= coalesce(asked.n_asked, 0)
+
+),
+
+rescored_signals as (
+
+    select
+        scored.*,
+        not scored.is_staff
+            and coalesce(len(list_filter(helpers.answer_seqs, lambda s: s < scored.answer_seq)), 0)
+                >= {{ var('helper_min_answers') }}
+            as is_helper,
+    from scored
+    left join helpers
+        on scored.session_id = helpers.session_id
+        and scored.answerer_user_id = helpers.answerer_user_id
 
 ),
 
 rescored as (
 
     select
-        scored.*,
-        not scored.is_staff and helpers.first_answer_seq is not null
-            and helpers.first_answer_seq < scored.answer_seq as is_helper,
-        scored.base_score
-            + {{ w.helper }} * (not scored.is_staff and coalesce(helpers.first_answer_seq < scored.answer_seq, false))::int
-            as score,
-    from scored
-    left join helpers
-        on scored.session_id = helpers.session_id
-        and scored.answerer_user_id = helpers.answerer_user_id
+        *,
+        base_score + {{ w.helper }} * is_helper::int as score,
+    from rescored_signals
 
 ),
 
