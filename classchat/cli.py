@@ -54,7 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     layouts = ", ".join(f"{name} ({layout.description})" for name, layout in LAYOUTS.items())
-    formats = dict(choices=sorted(LAYOUTS), help=f"read every file as this layout instead of detecting it: {layouts}")
+    # a declared layout (raw/layouts.toml) is a choice too: main() checks the name once the data directory is known
+    formats = dict(
+        metavar="LAYOUT",
+        help=f"read every file as this layout instead of detecting it: {layouts}; "
+        "or one declared in raw/layouts.toml (`classchat layouts` lists them all)",
+    )
     refresh = dict(action="store_true", help="rebuild every model from the whole lake instead of adding new sessions")
     prune = dict(action="store_true", help="drop landed exports whose file is gone from raw/ (and their sessions)")
     shorter = dict(
@@ -79,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild", action="store_true",
         help="forget the lake and land everything in raw/ again (exports no longer in raw/ are dropped)",
     )
+    p.add_argument(
+        "--explain", metavar="FILE",
+        help="show how each line of FILE (a path, or a path below raw/) is read, and which layout won with "
+        "what score; lands nothing (with --format: read it as that layout)",
+    )
+    p.add_argument("--lines", type=int, metavar="N", help="with --explain: show the first N lines (default 40; 0 = all)")
     p = sub.add_parser("build", parents=[common], help="build the warehouse with dbt (models and tests)")
     p.add_argument("--full-refresh", **refresh)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
@@ -123,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"keep at most N rows, say so on stderr if cut (default {LIMITS.max_rows:,}; 0 = all)",
     )
     sub.add_parser("docs", parents=[common], help="build dbt's docs and the checks' Data Docs into the data dir")
+    sub.add_parser(
+        "layouts", parents=[common],
+        help="list the export layouts ingest reads, built-in and declared in raw/layouts.toml, an example each",
+    )
     return parser
 
 
@@ -157,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CLASSCHAT_PRIVACY"] = args.privacy
     if args.command == "query" and not (args.list or args.sql or args.name):
         parser.error("query: give a query NAME, --list, or --sql")
+    if args.command in ("run", "ingest") and args.format is not None:
+        _check_format(parser, args.format, paths)
     try:
         return _dispatch(args, paths)
     except (StageError, ValueError, FileNotFoundError) as exc:
@@ -177,6 +194,37 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _check_format(parser: argparse.ArgumentParser, name: str, paths: Paths) -> None:
+    """--format names a built-in layout or one raw/layouts.toml declares (argparse's error and exit 2 if not)."""
+    from ingest.layouts import LAYOUTS
+
+    if name in LAYOUTS:
+        return
+    from ingest.user_layouts import load_layouts
+
+    try:
+        known = load_layouts(paths.raw)
+    except ValueError:
+        return  # a bad raw/layouts.toml: the stage says what is wrong with it, in one line
+    if name not in known:
+        parser.error(f"argument --format: invalid choice: {name!r} (choose from {', '.join(known)})")
+
+
+def _explain(args: argparse.Namespace, paths: Paths) -> None:
+    """`classchat ingest --explain FILE [--lines N]`: how the real parser reads FILE; lands nothing, takes no lock."""
+    from ingest.explain import DEFAULT_LINES, explain
+
+    others = [opt for opt, on in (("--prune", args.prune), ("--accept-shorter", args.accept_shorter),
+                                  ("--verify", args.verify), ("--rebuild", args.rebuild)) if on]
+    if others:
+        raise ValueError(f"--explain lands nothing; it does not go with {', '.join(others)}")
+    if args.lines is not None and args.lines < 0:
+        raise ValueError(f"--lines {args.lines}: give a number of lines, or 0 for all")
+    for line in explain(paths, args.explain, lines=DEFAULT_LINES if args.lines is None else args.lines,
+                        layout=args.format):
+        _out(line)
+
+
 def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     cmd = args.command
     if cmd in ("report", "export") or (cmd == "query" and not args.list):
@@ -186,7 +234,11 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
             paths, layout=args.format, full_refresh=args.full_refresh, prune=args.prune,
             accept_shorter=args.accept_shorter, verbose=args.verbose, say=_out,
         )
+    elif cmd == "ingest" and args.explain:
+        _explain(args, paths)
     elif cmd == "ingest":
+        if args.lines is not None:
+            raise ValueError("--lines goes with --explain FILE")
         run_stages(
             paths, "ingest", ingest=True, layout=args.format, prune=args.prune,
             accept_shorter=args.accept_shorter, verify=args.verify, rebuild=args.rebuild, say=_out,
@@ -203,6 +255,11 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
         return run_query_command(paths, args)
     elif cmd == "docs":
         build_docs(paths)
+    elif cmd == "layouts":
+        from ingest.explain import layouts_listing
+
+        for line in layouts_listing(paths):
+            _out(line)
     elif cmd == "demo":
         from classchat.demo import write_demo
 
@@ -347,6 +404,16 @@ def _stop_group(proc: subprocess.Popen, grace: float = 1.5) -> None:
     proc.wait()
 
 
+def _release_semaphores() -> None:
+    """Unlink the named semaphores dbt's spawn-context locks created (their finalizers would run at a
+    normal exit; `os._exit` skips them and Python's resource tracker then warns of leaked semaphores)."""
+    util = sys.modules.get("multiprocessing.util")
+    run_finalizers = getattr(util, "_run_finalizers", None)
+    if run_finalizers is not None:
+        with contextlib.suppress(Exception):
+            run_finalizers(0)  # the finalizers of priority 0 and up: semaphore clean-up, not pools
+
+
 def entry() -> None:
     """The `classchat` command: `main`, then exit without tearing the loaded libraries down.
 
@@ -355,6 +422,7 @@ def entry() -> None:
     teardown after its work is done.
     """
     code = main()
+    _release_semaphores()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
