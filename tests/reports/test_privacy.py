@@ -333,6 +333,8 @@ ADVERSARIAL = [
 MUST_FAIL = {
     "attach": "attach '{warehouse}' as named_db",
     "attach read-only": "attach '{warehouse}' as named_db (read_only)",
+    "a database file as a table": "select * from '{warehouse}'",
+    "a raw export as a table": "select * from '{raw}'",
     "read the raw export": "select * from read_text('{raw}')",
     "read the lake": "select * from read_parquet('{lake}/messages/*/*.parquet')",
     "read a file as csv": "select * from read_csv('{raw}')",
