@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import FIXTURES, add_export, build_warehouse, write_layout_courses
+from helpers import add_export, build_warehouse, write_layout_courses
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
