@@ -75,7 +75,6 @@ EVIDENCE_WORDS: dict[str, str] = {
     "thanks": "against: opens with thanks",
     "late": "against: more than a few minutes later",
     "asked_again": "against: the asker asked again before it",
-    "chosen": "the best of several open questions for this message",
 }
 
 
