@@ -518,6 +518,8 @@ def _jsonable(value: Any) -> Any:
     """A JSON-ready Python value: ISO dates and times, None for missing, lists for arrays."""
     if value is None or isinstance(value, (str, bool)):
         return value
+    if isinstance(value, (bytes, bytearray, memoryview)):  # BLOBs: hex, as the table and CSV formats show them
+        return bytes(value).hex()
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -545,8 +547,6 @@ def _jsonable(value: Any) -> Any:
         return int(value)
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, bytes):
-        return value.hex()
     return value
 
 

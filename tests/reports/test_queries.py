@@ -533,3 +533,8 @@ def test_json_and_csv_keep_nulls_lists_and_timestamps(wh):
         "4,2024-06-03T10:05:00,[],70",
         '9,2024-06-03T10:20:00,"[""Cy""]",',
     ]
+
+
+def test_blobs_are_hex_in_json():
+    frame = pd.DataFrame({"b": [bytearray(b"ab"), b"\x00\xff"]})
+    assert json.loads(Q.render(frame, "json")) == [{"b": "6162"}, {"b": "00ff"}]
