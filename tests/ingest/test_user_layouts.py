@@ -3,6 +3,7 @@ detection, --format and the no-silent-merge rule, read times (clock, 12-hour, of
 their formats; every bad declaration is one line naming the file and the key, exit status 1;
 `classchat layouts` lists them."""
 
+import re
 from datetime import date, datetime
 
 import polars as pl
@@ -276,3 +277,28 @@ def test_every_built_in_example_line_reads_as_its_layout():
         assert stats["layout"] == name, name
         assert batch.rejects.is_empty() and stats["layout_fit"] == 1.0
         assert batch.messages.height == (2 if name in ("zoom_2025", "zoom_2021", "zoom_legacy") else 1)
+
+
+def test_the_documented_example_lands_as_documented(paths, capsys):
+    """docs/layouts.md, "Your own layout": its declaration and file land as its --explain output says."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs/layouts.md").read_text(encoding="utf-8")
+    section = doc.split("## Your own layout")[1]
+    blocks = re.findall(r"```(text|toml)\n(.*?)```", section, flags=re.S)
+    export, toml = blocks[0][1], blocks[1][1]
+    assert (blocks[0][0], blocks[1][0]) == ("text", "toml")
+    _declare(paths, toml)
+    add_export(paths, "webinar", "2024-05-06_lecture4.txt", export)
+    code, out, err = _cli(capsys, "ingest", "--data-dir", str(paths.data_dir))
+    assert code == 0, err
+    row = read_manifest(paths).row(0, named=True)
+    assert (row["layout"], row["n_messages"], row["n_rejected_lines"], row["poor_fit"]) == ("webinarx", 3, 2, True)
+    m = _messages(paths).sort("seq")
+    assert m.select("sender_name", "recipient", "role_tag").rows() == [
+        ("Ana Lima", "everyone", None), ("Bo Chen", "Ana Lima", None), ("Wei", "everyone", "ta"),
+    ]
+    code, out, _ = _cli(capsys, "ingest", "--explain", "webinar/2024-05-06_lecture4.txt", "--data-dir", str(paths.data_dir))
+    shown = doc.split("$ classchat ingest --explain webinar/2024-05-06_lecture4.txt\n")[1].split("```")[0]
+    normalise = lambda text: [line.replace(str(paths.raw), "/…/raw") for line in text.strip().splitlines()]  # noqa: E731
+    assert normalise(out) == normalise(shown)
