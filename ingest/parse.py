@@ -438,6 +438,12 @@ def _headers(rows: pl.DataFrame, layout: Layout) -> pl.DataFrame:
             pl.when(is_system).then(pl.lit("system")).otherwise(pl.col("h_sender")).alias("h_sender"),
             is_system.alias("is_system"),
         )
+    elif layout.time_formats:  # a declared layout's header without a sender is the tool's own line: system
+        is_system = pl.col("h_sender").is_null() | (pl.col("h_sender") == "")
+        out = out.with_columns(
+            pl.when(is_system).then(pl.lit("system")).otherwise(pl.col("h_sender")).alias("h_sender"),
+            is_system.alias("is_system"),
+        )
     else:
         out = out.with_columns(pl.lit(False).alias("is_system"))
     out = out.with_columns(pl.col("h_text").str.contains(r"\S").fill_null(False).alias("h_has_text"))

@@ -10,7 +10,8 @@ A meeting tool classchat does not know can be read without touching code:
     example = "[10:01:02] Ana: hello"
 
 Keys (only these): `header` (required) is a regular expression in the Rust dialect Polars runs,
-matched from the start of a line, with named groups: `time` (required), `date`, `sender`,
+matched from the start of a line, with named groups: `time` (required), `date`, `sender` (a header
+without one is a system message),
 `recipient` (matched only by private messages), `body` (the text on the header line) and `role`;
 a digit suffix (`sender2`) names the parts of another alternative. `time_format` (default
 `["%H:%M:%S", "%H:%M"]`), `date_format` (default `%Y-%m-%d`; only with a `date` group),

@@ -302,3 +302,16 @@ def test_the_documented_example_lands_as_documented(paths, capsys):
     shown = doc.split("$ classchat ingest --explain webinar/2024-05-06_lecture4.txt\n")[1].split("```")[0]
     normalise = lambda text: [line.replace(str(paths.raw), "/…/raw") for line in text.strip().splitlines()]  # noqa: E731
     assert normalise(out) == normalise(shown)
+
+
+def test_a_header_without_a_sender_is_a_system_message(paths):
+    toml = r"""
+[layouts.events]
+header = '(?P<time>[0-9:]+) (?:(?P<sender>[^:*]+): (?P<body>.*)|\* (?P<body2>.*))$'
+"""
+    layouts = load_layouts(_declared(paths, toml))
+    text = "10:00:00 * Recording started\n10:00:05 Ana: hello\n"
+    m = parse_batch([FileText(0, text, date(2024, 3, 5))], layouts=layouts).messages
+    assert m.select("sender_name", "message_kind", "body").rows() == [
+        ("system", "system", "Recording started"), ("Ana", "text", "hello"),
+    ]
