@@ -1,4 +1,6 @@
-"""How a file is read, line by line, and which layouts classchat reads: `classchat ingest --explain`, `classchat layouts`.
+"""How a file is read, line by line, and which layouts classchat reads.
+
+`classchat ingest --explain` and `classchat layouts`.
 
 `explain` runs the real parser on one file (`parse_batch(..., keep_lines=True)`: the same pass that
 lands files, keeping the per-line reading it counts by), so what it prints cannot disagree with
@@ -45,21 +47,33 @@ def explain(paths: Paths, file: str, *, lines: int = DEFAULT_LINES, layout: str 
     if isinstance(decoded, UnreadableFile):
         raise ValueError(f"{file}: unreadable: {decoded}")
     batch = parse_batch(
-        [FileText(0, decoded.data, meta.session_date, layout, meta.recording_start)], layouts=known, keep_lines=True
+        [FileText(0, decoded.data, meta.session_date, layout, meta.recording_start)],
+        layouts=known,
+        keep_lines=True,
     )
     stats = batch.stats.row(0, named=True)
     chosen = known.get(stats["layout"]) if stats["layout"] else None
     read = batch.lines.join(
         batch.messages.select(
-            pl.col("source_line").alias("line_no"), "time_text", "sent_at", "sender_name", "recipient", "is_private",
-            "role_tag", "message_kind",
+            pl.col("source_line").alias("line_no"),
+            "time_text",
+            "sent_at",
+            "sender_name",
+            "recipient",
+            "is_private",
+            "role_tag",
+            "message_kind",
         ),
         on="line_no",
         how="left",
     ).sort("line_no")
     shown = read if lines <= 0 else read.head(lines)
 
-    out = [f"{path}: {decoded.encoding}, {stats['n_lines']} line(s)", "", f"{'LINE':>5}  {'KIND':<13} HOW IT WAS READ"]
+    out = [
+        f"{path}: {decoded.encoding}, {stats['n_lines']} line(s)",
+        "",
+        f"{'LINE':>5}  {'KIND':<13} HOW IT WAS READ",
+    ]
     out += [_line(row, chosen) for row in shown.iter_rows(named=True)]
     if shown.height < read.height:
         out.append(f"  … {read.height - shown.height} more line(s) (--lines N shows N, --lines 0 all)")
@@ -99,7 +113,8 @@ def _line(row: dict, layout: Layout | None) -> str:
     if row["kind"] == "header":
         when = row["sent_at"].isoformat(sep=" ") if isinstance(row["sent_at"], datetime) else "no date"
         how = (
-            f"time={row['time_text']} ({when}) sender={_q(row['sender_name'])} recipient={_q(row['recipient'])} "
+            f"time={row['time_text']} ({when}) sender={_q(row['sender_name'])} "
+            f"recipient={_q(row['recipient'])} "
             f"private={'yes' if row['is_private'] else 'no'} role_tag={row['role_tag'] or '-'} "
             f"kind={row['message_kind']}"
         )
@@ -109,8 +124,10 @@ def _line(row: dict, layout: Layout | None) -> str:
         how = f"of message {row['msg_no']}"
         if row["misfit"]:
             why = (
-                "starts like a time stamp" if row["time_start"]
-                else f"does not start with {_q(layout.continuation_prefix)} as {layout.name} continues a message"
+                "starts like a time stamp"
+                if row["time_start"]
+                else f"does not start with {_q(layout.continuation_prefix)} "
+                f"as {layout.name} continues a message"
             )
             how += f"; MISFIT: {why}"
     elif row["kind"] == "blank":
@@ -120,13 +137,18 @@ def _line(row: dict, layout: Layout | None) -> str:
     return f"{row['line_no']:>5}  {kind:<13} {how}  {text}".rstrip()
 
 
-def _summary(stats: dict, scores: dict, known: dict[str, Layout], chosen: Layout | None, *, forced: bool) -> list[str]:
-    ranked = sorted((name for name in known), key=lambda n: -scores.get(n, 0))  # stable: ties keep table order
+def _summary(
+    stats: dict, scores: dict, known: dict[str, Layout], chosen: Layout | None, *, forced: bool
+) -> list[str]:
+    ranked = sorted(
+        (name for name in known), key=lambda n: -scores.get(n, 0)
+    )  # stable: ties keep table order
     detection = ", ".join(f"{name} {scores.get(name, 0)}" for name in ranked)
     out = []
     if chosen is None:
         out.append(
-            "layout: none; no line among the first lines is a header of any layout, so the file would not land "
+            "layout: none; no line among the first lines is a header of any layout, "
+            "so the file would not land "
             f"(`classchat layouts` lists them; declare your own in raw/{LAYOUTS_FILE})"
         )
     else:
@@ -141,16 +163,19 @@ def _summary(stats: dict, scores: dict, known: dict[str, Layout], chosen: Layout
             out.append("layout_fit: none (no non-blank line)")
         else:
             verdict = (
-                f"POOR FIT: below {LAYOUT_FIT_THRESHOLD:.2f}, the file lands flagged" if fit < LAYOUT_FIT_THRESHOLD
+                f"POOR FIT: below {LAYOUT_FIT_THRESHOLD:.2f}, the file lands flagged"
+                if fit < LAYOUT_FIT_THRESHOLD
                 else f"at or above {LAYOUT_FIT_THRESHOLD:.2f}"
             )
             out.append(
-                f"layout_fit: {fit:.3f} ({stats['n_misfit_lines']} of {non_blank} non-blank line(s) out of shape; "
+                f"layout_fit: {fit:.3f} ({stats['n_misfit_lines']} of {non_blank} "
+                "non-blank line(s) out of shape; "
                 f"{verdict})"
             )
         out.append(
             f"lines: {stats['n_header_lines']} header, {stats['n_continuation_lines']} continuation, "
-            f"{stats['n_blank_lines']} blank, {stats['n_rejected_lines']} rejected; {stats['n_messages']} message(s)"
+            f"{stats['n_blank_lines']} blank, {stats['n_rejected_lines']} rejected; "
+            f"{stats['n_messages']} message(s)"
         )
         if stats["n_undated"]:
             out.append(
@@ -166,7 +191,9 @@ def _summary(stats: dict, scores: dict, known: dict[str, Layout], chosen: Layout
 _EXAMPLE_AT = datetime(2024, 3, 5, 10, 1, 2)
 _EXAMPLES = (
     ChatMessage(_EXAMPLE_AT, "Ana Lima", "Good morning! Is the recording on?"),
-    ChatMessage(datetime(2024, 3, 5, 10, 2, 30), "Bo Chen", "Could you share the slides?", recipient="Ana Lima"),
+    ChatMessage(
+        datetime(2024, 3, 5, 10, 2, 30), "Bo Chen", "Could you share the slides?", recipient="Ana Lima"
+    ),
 )
 
 
@@ -193,7 +220,7 @@ def layouts_listing(paths: Paths) -> list[str]:
         for lay in declared:
             out += _entry(lay)
     else:
-        out += ["", f"No declared layouts: declare your own in {toml} (docs/layouts.md, \"Your own layout\")."]
+        out += ["", f'No declared layouts: declare your own in {toml} (docs/layouts.md, "Your own layout").']
     return out
 
 
@@ -203,7 +230,7 @@ def _entry(layout: Layout) -> list[str]:
     if layout.time_kind == "offset" and layout.source != "built-in":
         out.append(f"  {'':<14} times are offsets from the recording's start")
     if not examples:
-        out.append(f"  {'':<14} (no example: add example = \"...\" to its declaration)")
+        out.append(f'  {"":<14} (no example: add example = "..." to its declaration)')
     for i, line in enumerate(examples):
         out.append(f"  {'':<14} {'e.g.' if i == 0 else '':<4} {_shown(line)}")
     return out

@@ -40,7 +40,15 @@ import polars as pl
 from ingest.layouts import LAYOUTS, Layout, offset_format_regex
 
 LAYOUTS_FILE = "layouts.toml"  # in raw/
-KEYS = ("description", "header", "time_format", "date_format", "continuation_prefix", "times_are_offsets", "example")
+KEYS = (
+    "description",
+    "header",
+    "time_format",
+    "date_format",
+    "continuation_prefix",
+    "times_are_offsets",
+    "example",
+)
 GROUPS = ("time", "date", "sender", "recipient", "body", "role")
 DEFAULT_TIME_FORMATS = ("%H:%M:%S", "%H:%M")
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
@@ -75,7 +83,9 @@ def declared_layouts(path: Path) -> dict[str, Layout]:
         raise LayoutDeclarationError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     for key in doc:
         if key != "layouts":
-            raise LayoutDeclarationError(f"{path}: {key}: unknown key; declare each layout as a [layouts.<name>] table")
+            raise LayoutDeclarationError(
+                f"{path}: {key}: unknown key; declare each layout as a [layouts.<name>] table"
+            )
     tables = doc.get("layouts", {})
     if not isinstance(tables, dict):
         raise LayoutDeclarationError(f"{path}: layouts: declare each layout as a [layouts.<name>] table")
@@ -111,7 +121,9 @@ def _compile(path: Path, name: str, table: object) -> Layout:
     if not isinstance(table, dict):
         raise fail("", "must be a table of keys (header = '...', time_format = '...', ...)")
     if not _NAME.fullmatch(name):
-        raise fail("", "name: use lowercase letters, digits and _ (starting with a letter), e.g. [layouts.my_tool]")
+        raise fail(
+            "", "name: use lowercase letters, digits and _ (starting with a letter), e.g. [layouts.my_tool]"
+        )
     if name in LAYOUTS:
         raise fail("", f"name: clashes with the built-in layout {name} (choose another name)")
     if name in _RESERVED:
@@ -180,7 +192,8 @@ def _groups(pattern: str) -> list[tuple[str, str]]:
 
 
 def _compile_header(pattern: str, fail) -> str:
-    """The header as the parser takes it: anchored, `(?P<...>)` groups, `body` named `text` (the parser's name)."""
+    """The header as the parser takes it: anchored, `(?P<...>)` groups, `body` named `text` (as the parser
+    names it)."""
     for base, digits in _groups(pattern):
         if base not in GROUPS:
             raise fail("header", f"unknown group (?P<{base}{digits}>...); groups are {', '.join(GROUPS)}")
@@ -199,7 +212,7 @@ def _regex_error(message: str) -> str:
     """The one line of a Rust regex error that says what is wrong."""
     for line in message.splitlines():
         if line.strip().startswith("error:"):
-            return line.strip()[len("error:"):].strip()
+            return line.strip()[len("error:") :].strip()
     return message.splitlines()[0] if message else "invalid regular expression"
 
 
@@ -215,7 +228,10 @@ def _clock_format_problem(fmt: str) -> str | None:
     except (ValueError, pl.exceptions.PolarsError):
         got = None
     if got is None or (got.hour, got.minute) != (13, 2) or got.second not in (0, 3):
-        return f"{fmt!r} does not read a time of day (it needs the hour and minutes, e.g. \"%H:%M:%S\" or \"%I:%M %p\")"
+        return (
+            f"{fmt!r} does not read a time of day "
+            '(it needs the hour and minutes, e.g. "%H:%M:%S" or "%I:%M %p")'
+        )
     return None
 
 
@@ -237,7 +253,7 @@ def _date_format_problem(fmt: str) -> str | None:
     except (ValueError, pl.exceptions.PolarsError):
         got = None
     if got != _SAMPLE_DATE:
-        return f"{fmt!r} does not read a date (it needs the year, month and day, e.g. \"%d.%m.%Y\")"
+        return f'{fmt!r} does not read a date (it needs the year, month and day, e.g. "%d.%m.%Y")'
     return None
 
 

@@ -40,12 +40,16 @@ def test_header_continuation_rejected_line_and_the_winning_layout(paths, capsys)
     assert kind == "header"
     assert 'time=14:00:00 (2024-04-14 14:00:00) sender="Ann" recipient="everyone" private=no' in how
     assert "role_tag=- kind=text" in how and how.endswith("| 14:00:00\\t From  Ann : here is a log I copied")
-    assert rows[2][0] == "header" and 'sender="Bo"' in rows[2][1]  # a Zoom 2021 header the legacy grammar reads
+    assert (
+        rows[2][0] == "header" and 'sender="Bo"' in rows[2][1]
+    )  # a Zoom 2021 header the legacy grammar reads
     assert rows[3] == ("continuation", "of message 2  | \\tpasted line")
     assert rows[4][0] == "rejected"
     assert rows[4][1].startswith("a plain message header in a file read as zoom_legacy  |")
     assert "layout: zoom_legacy (detected): HH:MM:SS<TAB> From X : text" in out
-    assert "detection, header lines among the first 200 per layout: zoom_legacy 3, plain 3, zoom_2021 1," in out
+    assert (
+        "detection, header lines among the first 200 per layout: zoom_legacy 3, plain 3, zoom_2021 1," in out
+    )
     assert "layout_fit: 0.800 (1 of 5 non-blank line(s) out of shape; POOR FIT: below 0.90" in out
     assert "lines: 3 header, 1 continuation, 0 blank, 1 rejected; 3 message(s)" in out
 
@@ -73,7 +77,9 @@ def test_misfit_continuation_lines_say_why(paths, capsys):
     code, out, _ = _explain(capsys, paths, str(FIXTURES / "zoom_2021/variants/2024-04-15_unindented.txt"))
     rows = _by_line(out)
     assert rows[2] == ("continuation", "of message 1  | \\thello")
-    assert rows[3][1].startswith('of message 1; MISFIT: does not start with "\\t" as zoom_2021 continues a message')
+    assert rows[3][1].startswith(
+        'of message 1; MISFIT: does not start with "\\t" as zoom_2021 continues a message'
+    )
     code, out, _ = _explain(capsys, paths, str(FIXTURES / "plain/variants/2024-04-16_unknown_lines.txt"))
     assert _by_line(out)[2][1].startswith("of message 1; MISFIT: starts like a time stamp")
 
@@ -116,12 +122,24 @@ def test_explain_says_what_lands(paths, capsys):
         assert code == 0
         rows = _by_line(out)
         kinds = [kind for kind, _ in rows.values()]
-        assert (kinds.count("header"), kinds.count("continuation"), kinds.count("blank"), kinds.count("rejected")) == (
-            row["n_header_lines"], row["n_continuation_lines"], row["n_blank_lines"], row["n_rejected_lines"]
+        assert (
+            kinds.count("header"),
+            kinds.count("continuation"),
+            kinds.count("blank"),
+            kinds.count("rejected"),
+        ) == (
+            row["n_header_lines"],
+            row["n_continuation_lines"],
+            row["n_blank_lines"],
+            row["n_rejected_lines"],
         ), row["source_file"]
-        assert sum("MISFIT" in how for _, how in rows.values()) + sum(
-            kind == "rejected" and "not counted against the fit" not in how for kind, how in rows.values()
-        ) == row["n_misfit_lines"], row["source_file"]
+        assert (
+            sum("MISFIT" in how for _, how in rows.values())
+            + sum(
+                kind == "rejected" and "not counted against the fit" not in how for kind, how in rows.values()
+            )
+            == row["n_misfit_lines"]
+        ), row["source_file"]
         landed = rejects.filter(pl.col("source_file") == row["source_file"]).sort("line_no")
         explained = [
             (n, how.split("  |")[0].removesuffix(" (not counted against the fit: no time stamp)"))

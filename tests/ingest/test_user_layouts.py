@@ -69,7 +69,11 @@ def test_a_declared_layout_lands_through_classchat_ingest_with_exact_counts(path
     clean = manifest["web/2024-05-06_webinar.txt"]
     assert (clean["status"], clean["layout"], clean["n_lines"]) == ("landed", "webinarx", 8)
     assert (clean["n_header_lines"], clean["n_continuation_lines"], clean["n_blank_lines"]) == (5, 1, 1)
-    assert (clean["n_rejected_lines"], clean["n_misfit_lines"], clean["layout_fit"]) == (1, 0, 1.0)  # a title line
+    assert (clean["n_rejected_lines"], clean["n_misfit_lines"], clean["layout_fit"]) == (
+        1,
+        0,
+        1.0,
+    )  # a title line
     assert clean["layouts_fingerprint"] == layouts_fingerprint(load_layouts(paths.raw))
 
     m = _messages(paths).filter(pl.col("source_file") == "web/2024-05-06_webinar.txt").sort("seq")
@@ -80,10 +84,17 @@ def test_a_declared_layout_lands_through_classchat_ingest_with_exact_counts(path
     assert m["is_private"].sum() == 1
     assert m["role_tag"].to_list() == [None, None, "ta", None, None]
     assert m["message_kind"].to_list() == ["text", "text", "text", "reaction", "text"]
-    assert m["body"].to_list()[:3] == ["Good morning\nsecond line of Ana", "can you share the slides?", "here they are"]
+    assert m["body"].to_list()[:3] == [
+        "Good morning\nsecond line of Ana",
+        "can you share the slides?",
+        "here they are",
+    ]
     assert m["sent_at"].to_list() == [
-        datetime(2024, 5, 6, 10, 1, 2), datetime(2024, 5, 6, 10, 1, 30), datetime(2024, 5, 6, 10, 2),
-        datetime(2024, 5, 6, 12, 30), datetime(2024, 5, 6, 13, 15),
+        datetime(2024, 5, 6, 10, 1, 2),
+        datetime(2024, 5, 6, 10, 1, 30),
+        datetime(2024, 5, 6, 10, 2),
+        datetime(2024, 5, 6, 12, 30),
+        datetime(2024, 5, 6, 13, 15),
     ]
     assert m["source_line"].to_list() == [2, 4, 5, 6, 8]
 
@@ -138,7 +149,9 @@ def test_a_declared_header_inside_a_built_in_body_is_rejected_not_glued(paths):
     batch = parse_batch([FileText(0, text, date(2024, 5, 6))], layouts=layouts)
     assert batch.stats["layout"].to_list() == ["plain"]
     assert batch.messages["body"].to_list() == ["hello", "hi"]
-    assert batch.rejects.select("line_no", "reason").rows() == [(2, "a webinarx message header in a file read as plain")]
+    assert batch.rejects.select("line_no", "reason").rows() == [
+        (2, "a webinarx message header in a file read as plain")
+    ]
     # without the declaration the same line is a continuation (as typed, the plain layout's rule)
     assert parse_batch([FileText(0, text, date(2024, 5, 6))]).messages["body"].to_list()[0] == (
         "hello\nAna Lima (10:01:02 AM): a WebinarX line pasted in"
@@ -161,7 +174,10 @@ time_format = ["%H:%M:%S", "%H:%M"]
     text = "05.03.2024 10:01:02 - Ana: hi\n05.03.2024 23:59 - Bo: late\n31.02.2024 10:00 - Cy: no such day\n"
     batch = parse_batch([FileText(0, text, None)], layouts=layouts)
     assert batch.stats["layout"].to_list() == ["dotted"]
-    assert batch.messages["sent_at"].to_list() == [datetime(2024, 3, 5, 10, 1, 2), datetime(2024, 3, 5, 23, 59)]
+    assert batch.messages["sent_at"].to_list() == [
+        datetime(2024, 3, 5, 10, 1, 2),
+        datetime(2024, 3, 5, 23, 59),
+    ]
     assert batch.rejects.select("line_no", "reason").rows() == [(3, "invalid date")]
 
 
@@ -177,7 +193,10 @@ times_are_offsets = true
     text = "+00:05 Ana: hi\n+75:03 Bo: an hour and a quarter in\n"
     start = datetime(2024, 3, 5, 9, 0)
     batch = parse_batch([FileText(0, text, date(2024, 3, 5), recording_start=start)], layouts=layouts)
-    assert batch.messages["sent_at"].to_list() == [datetime(2024, 3, 5, 9, 0, 5), datetime(2024, 3, 5, 10, 15, 3)]
+    assert batch.messages["sent_at"].to_list() == [
+        datetime(2024, 3, 5, 9, 0, 5),
+        datetime(2024, 3, 5, 10, 15, 3),
+    ]
 
 
 def test_a_declared_layout_compiles_to_the_built_ins_dataclass(tmp_path):
@@ -185,8 +204,14 @@ def test_a_declared_layout_compiles_to_the_built_ins_dataclass(tmp_path):
     path.write_text(WEBINARX, encoding="utf-8")
     layout = declared_layouts(path)["webinarx"]
     assert type(layout) is type(LAYOUTS["plain"])
-    assert layout.header.startswith("^(?:") and "(?P<text>" in layout.header and "(?P<body>" not in layout.header
-    assert (layout.time_formats, layout.continuation_prefix, layout.source) == (("%I:%M:%S %p",), "  ", str(path))
+    assert (
+        layout.header.startswith("^(?:") and "(?P<text>" in layout.header and "(?P<body>" not in layout.header
+    )
+    assert (layout.time_formats, layout.continuation_prefix, layout.source) == (
+        ("%I:%M:%S %p",),
+        "  ",
+        str(path),
+    )
     assert layout.invalid_headers == ()
     assert layouts_fingerprint(dict(LAYOUTS)) is None
 
@@ -227,7 +252,8 @@ BAD = {
         "[layouts.mytool] date_format: the header has no (?P<date>...) group",
     ),
     "example the layout does not read": (
-        "[layouts.mytool]\nheader = '(?P<time>[0-9:]+) (?P<sender>[^:]+): (?P<body>.*)'\nexample = '25:00:00 Ana: hi'\n",
+        "[layouts.mytool]\nheader = '(?P<time>[0-9:]+) (?P<sender>[^:]+): (?P<body>.*)'\n"
+        "example = '25:00:00 Ana: hi'\n",
         "[layouts.mytool] example: line 1 is rejected (invalid time)",
     ),
     "a value of the wrong type": (
@@ -293,12 +319,21 @@ def test_the_documented_example_lands_as_documented(paths, capsys):
     code, out, err = _cli(capsys, "ingest", "--data-dir", str(paths.data_dir))
     assert code == 0, err
     row = read_manifest(paths).row(0, named=True)
-    assert (row["layout"], row["n_messages"], row["n_rejected_lines"], row["poor_fit"]) == ("webinarx", 3, 2, True)
+    assert (row["layout"], row["n_messages"], row["n_rejected_lines"], row["poor_fit"]) == (
+        "webinarx",
+        3,
+        2,
+        True,
+    )
     m = _messages(paths).sort("seq")
     assert m.select("sender_name", "recipient", "role_tag").rows() == [
-        ("Ana Lima", "everyone", None), ("Bo Chen", "Ana Lima", None), ("Wei", "everyone", "ta"),
+        ("Ana Lima", "everyone", None),
+        ("Bo Chen", "Ana Lima", None),
+        ("Wei", "everyone", "ta"),
     ]
-    code, out, _ = _cli(capsys, "ingest", "--explain", "webinar/2024-05-06_lecture4.txt", "--data-dir", str(paths.data_dir))
+    code, out, _ = _cli(
+        capsys, "ingest", "--explain", "webinar/2024-05-06_lecture4.txt", "--data-dir", str(paths.data_dir)
+    )
     shown = doc.split("$ classchat ingest --explain webinar/2024-05-06_lecture4.txt\n")[1].split("```")[0]
     normalise = lambda text: [line.replace(str(paths.raw), "/…/raw") for line in text.strip().splitlines()]  # noqa: E731
     assert normalise(out) == normalise(shown)
@@ -313,5 +348,6 @@ header = '(?P<time>[0-9:]+) (?:(?P<sender>[^:*]+): (?P<body>.*)|\* (?P<body2>.*)
     text = "10:00:00 * Recording started\n10:00:05 Ana: hello\n"
     m = parse_batch([FileText(0, text, date(2024, 3, 5))], layouts=layouts).messages
     assert m.select("sender_name", "message_kind", "body").rows() == [
-        ("system", "system", "Recording started"), ("Ana", "text", "hello"),
+        ("system", "system", "Recording started"),
+        ("Ana", "text", "hello"),
     ]
