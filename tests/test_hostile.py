@@ -700,11 +700,6 @@ def test_course_folders_with_hostile_names_keep_their_names(corpus: Corpus) -> N
 # ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 1 MB message body makes the dbt build run for many minutes (int_messages_classified: "
-    "content_terms runs regexp_replace over the whole body once per character, O(n^2)); one file blocks the run",
-)
 def test_a_1mb_line_lands_and_the_run_finishes(corpus: Corpus, tmp_path: Path) -> None:
     """One export with a 1 MB line takes no longer than the whole corpus did (two builds, as it quarantines
     a session): the time to read a file grows with its size, not with its size squared. Capped at 90 s."""

@@ -190,8 +190,11 @@
             crude stem (dictionary/dictionaries, order/ordered, list/lists); numbers (9, 3.7);
           - for Han text, character bigrams of the runs left after removing function
             characters (的 了 是 吗 我 这 什么 ...): 卷积核 -> 卷积, 积核.
-        URLs are removed first.
+        URLs are removed first. Only the first content_terms_max_chars characters are read
+        (dbt var): the bigram pass costs the square of the length it reads, and a pasted log of a
+        megabyte in one message must not stall the build; an answer's terms are in its opening.
     -#}
+    {%- set body = "left(" ~ body ~ ", " ~ var('content_terms_max_chars') ~ ")" -%}
     list_sort(list_distinct(list_concat(
         list_transform(
             list_filter(
