@@ -39,7 +39,8 @@ from ingest.layouts import (
 # 3: per-file columns of the lake written as categorical (dictionary) strings
 # 4: header grammar in every language and case, role tags (role_tag column), no header glued into a body,
 #    impossible times rejected, CR-only files split at CR
-PARSER_VERSION = 4
+# 5: a lone CR before a header of the file's layout ends a line (mixed line ends), it no longer glues it
+PARSER_VERSION = 5
 
 DETECT_LINES = 200  # first lines of a file that decide its layout
 ROLLOVER_SECONDS = 12 * 3600  # a clock going back by more than this is the next day
@@ -125,6 +126,7 @@ def parse_batch(
     known = LAYOUTS if layouts is None else layouts
     lines = _lines_frame(files)
     chosen, scores = _choose_layouts(lines, files, known)
+    lines = _split_at_cr_headers(lines, chosen, known)
     names = chosen.get_column("layout").drop_nulls().unique().sort().to_list()
     meta = _file_meta(files)
     messages, rejects, kinds, per_line = [], [], [], []
@@ -158,7 +160,9 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
     The files' UTF-8 bytes become one String column (one copy, no Python
     strings) that Polars splits on LF; a final LF ends the last line, it does
     not start an empty one. A file with CR but no LF anywhere (old Mac line
-    ends) is split at CR; elsewhere a lone CR is a break typed inside a line.
+    ends) is split at CR; elsewhere a lone CR is a break typed inside a line,
+    except before a header of the file's layout (`_split_at_cr_headers`, once
+    the layout is known).
     """
     data = [f.text.encode("utf-8") if isinstance(f.text, str) else f.text for f in files]
     texts = pl.DataFrame(
@@ -182,6 +186,71 @@ def _lines_frame(files: list[FileText]) -> pl.DataFrame:
         .explode("line", "line_no")
     )
     return _collect(lines.with_columns(pl.col("line").str.strip_chars_end("\r")) if has_cr else lines)
+
+
+def _split_at_cr_headers(
+    lines: pl.DataFrame, chosen: pl.DataFrame, layouts: Mapping[str, Layout]
+) -> pl.DataFrame:
+    """The lines again, cut at each lone CR whose following text reads as a header of the file's layout.
+
+    A lone CR left inside a line (one not before LF; a CR-only file was split
+    already) is a line break the sender typed and stays in the body, except
+    where the text after it, up to the next CR or the line's end, reads as a
+    header of the file's layout (`_header_expr`): there the CR ended a line of
+    an export with mixed line ends, and the header starts a line of its own.
+    A header of another layout after a CR stays text. Files that are cut are
+    numbered again (line_no counts the lines so cut). Columns only: the lines
+    holding a CR are split into their parts and tested at once; a batch
+    without a lone CR pays one test per line.
+    """
+    has_cr = pl.col("line").str.contains("\r", literal=True)
+    if not lines.select(has_cr.any()).item():
+        return lines
+    columns = lines.columns
+    lines = lines.with_row_index("_row")
+    parts = (
+        lines.filter(has_cr)
+        .join(chosen.filter(pl.col("layout").is_not_null()), on="file_idx", how="inner")
+        .with_columns(pl.col("line").str.split("\r"))
+        .with_columns(pl.int_ranges(0, pl.col("line").list.len(), dtype=pl.Int32).alias("_part"))
+        .explode("line", "_part")
+    )
+    tested = [
+        parts.filter(pl.col("layout") == name).with_columns(
+            ((pl.col("_part") > 0) & _header_expr(layouts[name])).alias("_cut")
+        )
+        for name in parts.get_column("layout").unique().to_list()
+    ]
+    parts = pl.concat(tested) if tested else parts.with_columns(pl.lit(False).alias("_cut"))
+    parts = parts.filter(pl.col("_cut").any().over("_row"))
+    if parts.is_empty():
+        return lines.drop("_row")
+    pieces = (
+        parts.sort("_row", "_part")
+        .with_columns(pl.col("_cut").cast(pl.Int32).cum_sum().over("_row").alias("_piece"))
+        .group_by("_row", "_piece", maintain_order=True)
+        .agg(pl.col("file_idx").first(), pl.col("line_no").first(), pl.col("line").str.join("\r"))
+    )
+    cut = pieces.get_column("_row").unique().implode()
+    cut_files = pieces.get_column("file_idx").unique().implode()
+    out = pl.concat([
+        lines.filter(~pl.col("_row").is_in(cut)).with_columns(pl.lit(0, dtype=pl.Int32).alias("_piece")),
+        pieces.select(lines.columns + ["_piece"]),
+    ]).sort("_row", "_piece")
+    renumbered = pl.int_range(1, pl.len() + 1, dtype=pl.Int32).over("file_idx")
+    line_no = pl.when(pl.col("file_idx").is_in(cut_files)).then(renumbered).otherwise(pl.col("line_no"))
+    return out.with_columns(line_no.alias("line_no")).select(columns).cast(lines.select(columns).schema)
+
+
+def _header_expr(layout: Layout) -> pl.Expr:
+    """True where the column `line` reads as a header of `layout` (a system line included)."""
+    is_header = pl.col("line").str.contains(layout.header)
+    if layout.time_formats:  # a declared layout: a header's time (and date) must read by its formats
+        time_ok, date_ok = _declared_checks(layout)
+        is_header = is_header & time_ok & date_ok
+    if layout.system:
+        is_header = is_header | pl.col("line").str.contains(layout.system)
+    return is_header
 
 
 def _choose_layouts(
@@ -293,12 +362,7 @@ def _parse_layout(
     header but is not one of this layout: an impossible time or date, or a
     header of another layout of `layouts`. Such a line is never glued into a message body.
     """
-    is_header = pl.col("line").str.contains(layout.header)
-    if layout.time_formats:  # a declared layout: a header's time (and date) must read by its formats
-        time_ok, date_ok = _declared_checks(layout)
-        is_header = is_header & time_ok & date_ok
-    if layout.system:
-        is_header = is_header | pl.col("line").str.contains(layout.system)
+    is_header = _header_expr(layout)
     lines = _collect(
         lines.lazy().with_columns(is_header.alias("is_header"), ~pl.col("line").str.contains(r"\S").alias("is_blank"))
     )
@@ -669,7 +733,8 @@ def _bodies(m: pl.DataFrame, layout: Layout) -> pl.DataFrame:
 
     Single-line messages (most of a large corpus) take their header text as it
     is; only multi-line ones pay for joining and trimming. A lone CR inside a
-    line is a line break the sender typed (Zoom indents what follows it with a tab).
+    line is a line break the sender typed (Zoom indents what follows it with a tab);
+    one before a header of the layout ended the line already (`_split_at_cr_headers`).
     """
     body = m.get_column("h_text").fill_null("")
     multi = m.with_row_index("_row").filter(pl.col("tail").is_not_null())

@@ -65,7 +65,7 @@ class Expect:
 # every raw file of the first run and what a user should get for it
 EXPECTED: dict[str, Expect] = {
     "line_ends/2024-06-01_cr_only.txt": Expect("landed", n_messages=4, layout="plain"),
-    "line_ends/2024-06-02_mixed_lf_crlf_cr.txt": Expect("landed", layout="plain"),  # messages: see its own test
+    "line_ends/2024-06-02_mixed_lf_crlf_cr.txt": Expect("landed", n_messages=5, layout="plain"),
     "line_ends/2024-06-03_cr_inside_body.txt": Expect("landed", n_messages=2, layout="plain"),
     "times/2024-06-04_impossible_times.txt": Expect("landed", n_messages=4, layout="plain"),
     "times/2024-06-05_invalid_dates.txt": Expect("landed", n_messages=2, layout="zoom_2025"),
@@ -110,13 +110,7 @@ EXPECTED: dict[str, Expect] = {
     **{f"{course}/2024-07-10_lecture.txt": Expect("landed", n_messages=3, layout="plain") for course in HOSTILE_COURSES},
 }
 # files whose expected status is not what happens today: rel -> what is wrong (xfail, strict)
-WRONG_STATUS = {
-    "line_ends/2024-06-02_mixed_lf_crlf_cr.txt": "a lone CR before a header in a file with LF line ends glues that "
-    "header into the previous body; the GLUED_HEADER check then quarantines the whole session (its 4 good "
-    "messages are out of the warehouse) instead of the file landing as 5 messages",
-    "encoding/2024-06-30_invalid_utf8_gb18030_mojibake.txt": "UTF-8 with one truncated sequence that happens to "
-    "be valid GB18030 lands as GB18030: every Chinese body becomes mojibake ('老师' -> '鑰佸笀'), silently",
-}
+WRONG_STATUS: dict[str, str] = {}
 LANDED = sorted(rel for rel, e in EXPECTED.items() if e.status == "landed")
 
 
@@ -242,13 +236,26 @@ def _lake(corpus: Corpus, kind: str, rel: str) -> pl.DataFrame:
     return frame.filter((pl.col("source_file") == rel) & (pl.col("file_sha256") == row["sha256"]))
 
 
-def _source_lines(data: bytes) -> list[str]:
+def _source_lines(data: bytes, layout: str | None = None) -> list[str]:
     """The file's lines as docs/layouts.md defines them: LF (CRLF included) ends a line; a file with CR
-    but no LF anywhere is split at CR; a final line end does not start an empty line."""
+    but no LF anywhere is split at CR; a final line end does not start an empty line; elsewhere a lone CR
+    ends a line only where the text after it reads as a header of the file's `layout`."""
+    from ingest.layouts import LAYOUTS
+
     text = decode_bytes(data).text
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
-    return [line.rstrip("\r") for line in text.removesuffix("\n").split("\n")]
+    lines = []
+    for line in text.removesuffix("\n").split("\n"):
+        first, *rest = line.rstrip("\r").split("\r")
+        lines.append(first)
+        cuts = pl.Series(rest, dtype=pl.String).str.contains(LAYOUTS[layout].header) if layout else []
+        for part, cut in zip(rest, cuts, strict=True):
+            if cut:
+                lines.append(part)
+            else:
+                lines[-1] += "\r" + part
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -338,7 +345,7 @@ def test_every_line_is_accounted_for(corpus: Corpus, rel: str) -> None:
     assert rejects.height == row["n_rejected_lines"]
     assert msgs["seq"].to_list() == list(range(1, msgs.height + 1))
 
-    lines = _source_lines(corpus.raw[rel])
+    lines = _source_lines(corpus.raw[rel], row["layout"])
     assert len(lines) == row["n_lines"]
     headers = set(msgs["source_line"])
     rejected = dict(zip(rejects["line_no"], rejects["raw_text"], strict=True))
@@ -407,16 +414,15 @@ def test_a_cr_typed_inside_a_message_is_a_line_break_of_its_body(corpus: Corpus)
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="in a file with LF line ends, a lone CR before a header glues that header into the previous "
-    "body ('cr\\n10:03:00\\t  Di : after the cr'); the session is then quarantined: none of its 5 messages "
-    "reach the warehouse",
-)
 def test_mixed_line_ends_keep_every_message(corpus: Corpus) -> None:
-    assert _pairs(corpus, "line_ends/2024-06-02_mixed_lf_crlf_cr.txt") == [
+    """A lone CR before a header of the file's layout ends the line (docs/layouts.md, "Line ends"): the
+    header is its own message, nothing is glued, the session is not quarantined."""
+    rel = "line_ends/2024-06-02_mixed_lf_crlf_cr.txt"
+    assert _pairs(corpus, rel) == [
         ("Ann", "lf"), ("Bo", "crlf"), ("Cy", "cr"), ("Di", "after the cr"), ("Ann", "last")
     ]
+    row = _row(corpus.manifest, rel)
+    assert (row["status"], row["n_lines"], row["n_messages"]) == ("landed", 5, 5)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -662,25 +668,28 @@ def test_degenerate_files(corpus: Corpus) -> None:
     assert _pairs(corpus, "degenerate/2024-07-15_10kb_line.txt") == [("Ann", LONG_BODY), ("Bo", "after")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a UTF-8 file with one bad byte is refused naming the GB18030 error offset (29, inside a valid "
-    "'好'), not the bad UTF-8 byte, and is told to 're-save as UTF-8' although it is UTF-8",
-)
 def test_an_invalid_utf8_byte_is_named_where_it_is(corpus: Corpus) -> None:
+    """The reason names the bad UTF-8 byte (offset, line, value), not a GB18030 error inside a valid '好',
+    and does not tell the user to re-save as UTF-8 a file that is UTF-8."""
     rel = "encoding/2024-06-25_invalid_utf8_chinese.txt"
     data = (CORPUS / "raw" / rel).read_bytes()
     bad = data.index(b"caf\xc3") + 3
-    assert f"offset {bad}" in _row(corpus.manifest, rel)["reason"]
+    reason = _row(corpus.manifest, rel)["reason"]
+    assert f"bad byte at offset {bad} (line 4: 0xC3)" in reason and "damaged UTF-8" in reason
+    assert "re-save" not in reason
 
 
-@pytest.mark.xfail(strict=True, reason=WRONG_STATUS["encoding/2024-06-30_invalid_utf8_gb18030_mojibake.txt"])
 def test_a_stray_byte_never_turns_utf8_into_mojibake(corpus: Corpus) -> None:
-    """Refused with a reason (as its siblings are), or landed with its text intact: never mojibake."""
+    """Its bytes read as GB18030, but it is UTF-8 with one cut character: refused as damaged UTF-8 (as its
+    siblings are, ingest/decode.py) naming the bad byte; never landed as mojibake ('老师' -> '鑰佸笀')."""
     rel = "encoding/2024-06-30_invalid_utf8_gb18030_mojibake.txt"
-    if _row(corpus.manifest, rel)["status"] == "landed":
-        bodies = _messages(corpus, rel)["body"].to_list()
-        assert bodies[:2] == ["老师", "你好"] and bodies[-1] == "老师", bodies
+    data = (CORPUS / "raw" / rel).read_bytes()
+    assert data.decode("gb18030")  # the trap is still there
+    row = _row(corpus.manifest, rel)
+    assert (row["status"], row["encoding"]) != ("landed", "gb18030")
+    assert row["status"] == "failed"
+    assert f"damaged UTF-8, bad byte at offset {data.index(b'caf') + 3} (line 3: 0xC3)" in row["reason"]
+    assert rel not in set(corpus.tables["messages"]["source_file"])
 
 
 def test_course_folders_with_hostile_names_keep_their_names(corpus: Corpus) -> None:

@@ -101,3 +101,68 @@ def test_a_body_line_holding_a_time_is_text():
     batch = _parse("10:00:00\t  a : meet at\n10:30 in room 4\nat 11:00:00 sharp\n")
     assert batch.messages["body"].to_list() == ["meet at\n10:30 in room 4\nat 11:00:00 sharp"]
     assert batch.rejects.height == 0
+
+
+# a lone CR ends a line only before a header of the file's layout (docs/layouts.md, "Line ends")
+def test_a_lone_cr_before_a_header_ends_the_line_in_a_file_with_lf_line_ends():
+    text = (
+        "10:00:00\t  Ann : lf\n10:01:00\t  Bo : crlf\r\n10:02:00\t  Cy : cr\r10:03:00\t  Di : after\n"
+        "10:04:00\t  Ann : x\r\n"
+    )
+    batch = parse_batch([FileText(0, text, date(2024, 6, 2))], keep_lines=True)
+    assert batch.messages.select("seq", "source_line", "n_lines", "sender_name", "body").rows() == [
+        (1, 1, 1, "Ann", "lf"), (2, 2, 1, "Bo", "crlf"), (3, 3, 1, "Cy", "cr"), (4, 4, 1, "Di", "after"),
+        (5, 5, 1, "Ann", "x"),
+    ]
+    assert batch.lines["line_no"].to_list() == [1, 2, 3, 4, 5]
+    assert batch.lines["line"][2:4].to_list() == ["10:02:00\t  Cy : cr", "10:03:00\t  Di : after"]
+    stats = batch.stats.row(0, named=True)
+    assert (stats["n_lines"], stats["n_header_lines"], stats["layout_fit"]) == (5, 5, 1.0)
+    assert batch.rejects.height == 0
+
+
+def test_a_lone_cr_before_text_stays_a_break_inside_the_body():
+    # before a time that is not a header, a header of another layout, an impossible time: text of the body
+    text = (
+        "10:00:00\t  Ann : see\r10:30 in room 4\r[10:01] Bo: bbb\r25:61:99\t  Cy : no\r\n"
+        "10:01:00\t  Di : ok\n"
+    )
+    batch = _parse(text)
+    assert batch.messages.select("source_line", "sender_name", "body").rows() == [
+        (1, "Ann", "see\n10:30 in room 4\n[10:01] Bo: bbb\n25:61:99\t  Cy : no"), (2, "Di", "ok"),
+    ]
+    assert batch.stats.row(0, named=True)["n_lines"] == 2
+
+
+def test_a_lone_cr_cuts_at_every_header_and_keeps_the_breaks_between():
+    text = (
+        "10:00:00\t  a : one\rtwo\r10:00:01\t  b : three\r10:00:02\t  c : four\rfive\nsix\n"
+        "10:00:03\t  d : z\n"
+    )
+    batch = _parse(text)
+    assert batch.messages.select("source_line", "n_lines", "body").rows() == [
+        (1, 1, "one\ntwo"), (2, 1, "three"), (3, 2, "four\nfive\nsix"), (5, 1, "z"),
+    ]
+
+
+def test_a_lone_cr_in_a_zoom_body_ends_the_line_only_before_a_zoom_header():
+    text = (
+        "10:00:00 From Ann to Everyone:\n\tline one\r\tline two\r10:00:05 From Bo to Everyone:\n\thi\n"
+        "10:00:09 From Cy to Everyone:\n\t10:00:00 From X to Everyone:\r\tquoted\n"
+    )
+    batch = _parse(text)
+    assert batch.stats.row(0, named=True)["layout"] == "zoom_2021"
+    assert batch.messages.select("source_line", "sender_name", "body").rows() == [
+        (1, "Ann", "line one\nline two"), (3, "Bo", "hi"), (5, "Cy", "10:00:00 From X to Everyone:\nquoted"),
+    ]
+
+
+def test_only_the_file_with_a_cut_is_numbered_again():
+    a = "10:00:00\t  a : x\r10:00:01\t  b : y\n10:00:02\t  c : z\n"
+    b = "10:00:00\t  d : one\rtwo\n10:00:01\t  e : three\n"
+    batch = parse_batch([FileText(7, a, date(2024, 1, 1)), FileText(3, b, date(2024, 1, 2))])
+    got = batch.messages.sort("file_idx", "seq").select("file_idx", "source_line", "sender_name", "body")
+    assert got.rows() == [
+        (3, 1, "d", "one\ntwo"), (3, 2, "e", "three"), (7, 1, "a", "x"), (7, 2, "b", "y"), (7, 3, "c", "z"),
+    ]
+    assert dict(batch.stats.select("file_idx", "n_lines").rows()) == {7: 3, 3: 2}
