@@ -5,8 +5,17 @@ This package is the thin command layer: `config` owns paths and settings,
 `provenance` records each run, `files` writes published files atomically,
 `cli` is the `classchat` entry point, `demo` writes generated courses, and
 `topics` tokenises questions for the `question_topics` mart.
-The stages themselves live in the top-level folders `ingest/`,
-`dbt_project/`, `expectations/` and `reports/`.
+The stages live in the repository's top-level folders `ingest/`,
+`dbt_project/`, `expectations/` and `reports/`, and are installed as
+`classchat.ingest`, `classchat.dbt_project`, `classchat.expectations` and
+`classchat.reports` (pyproject.toml's package-dir). In a checkout they are found
+beside this folder: the repository root is added to this package's path.
 """
 
+from pathlib import Path as _Path
+
 __version__ = "0.1.0"
+
+_checkout = _Path(__file__).resolve().parent.parent
+if not (_Path(__file__).resolve().parent / "ingest").is_dir() and (_checkout / "ingest" / "__init__.py").is_file():
+    __path__.append(str(_checkout))  # classchat.ingest -> <checkout>/ingest, and so on

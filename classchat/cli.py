@@ -30,7 +30,7 @@ def _out(msg: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ingest.layouts import LAYOUTS
+    from classchat.ingest.layouts import LAYOUTS
 
     # SUPPRESS: an option given before the command is not reset by the command's own parser
     common = argparse.ArgumentParser(add_help=False)
@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)")
     p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table", help="output format")
     p.add_argument("--out", help="write the result to this file (required for parquet)")
-    from reports.limits import LIMITS
+    from classchat.reports.limits import LIMITS
 
     p.add_argument(
         "--timeout", type=_seconds, default=LIMITS.timeout_s, metavar="S",
@@ -196,11 +196,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_format(parser: argparse.ArgumentParser, name: str, paths: Paths) -> None:
     """--format names a built-in layout or one raw/layouts.toml declares (argparse's error and exit 2 if not)."""
-    from ingest.layouts import LAYOUTS
+    from classchat.ingest.layouts import LAYOUTS
 
     if name in LAYOUTS:
         return
-    from ingest.user_layouts import load_layouts
+    from classchat.ingest.user_layouts import load_layouts
 
     try:
         known = load_layouts(paths.raw)
@@ -212,7 +212,7 @@ def _check_format(parser: argparse.ArgumentParser, name: str, paths: Paths) -> N
 
 def _explain(args: argparse.Namespace, paths: Paths) -> None:
     """`classchat ingest --explain FILE [--lines N]`: how the real parser reads FILE; lands nothing, takes no lock."""
-    from ingest.explain import DEFAULT_LINES, explain
+    from classchat.ingest.explain import DEFAULT_LINES, explain
 
     others = [opt for opt, on in (("--prune", args.prune), ("--accept-shorter", args.accept_shorter),
                                   ("--verify", args.verify), ("--rebuild", args.rebuild)) if on]
@@ -256,7 +256,7 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     elif cmd == "docs":
         build_docs(paths)
     elif cmd == "layouts":
-        from ingest.explain import layouts_listing
+        from classchat.ingest.explain import layouts_listing
 
         for line in layouts_listing(paths):
             _out(line)
@@ -276,15 +276,15 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
 
 
 def _latest_run(paths: Paths) -> dict | None:
-    from reports.db import latest_run, warehouse_for
+    from classchat.reports.db import latest_run, warehouse_for
 
     return latest_run(warehouse_for(paths.warehouse))  # the file the privacy setting allows
 
 
 def export_report(paths: Paths, course: str, session: str | None, out: str | None) -> int:
     """Write the offline HTML report of a course (or one of its sessions)."""
-    from reports.export import write_export
-    from reports.privacy import Privacy
+    from classchat.reports.export import write_export
+    from classchat.reports.privacy import Privacy
 
     if not paths.warehouse.exists():
         raise StageError(f"no warehouse at {paths.warehouse}; run `classchat run` first")
@@ -300,8 +300,8 @@ def export_report(paths: Paths, course: str, session: str | None, out: str | Non
 
 def run_query_command(paths: Paths, args: argparse.Namespace) -> int:
     """`classchat query`: list, run a named query, or run ad-hoc SQL, all read-only and locked down."""
-    from reports import db, queries
-    from reports.privacy import Privacy
+    from classchat.reports import db, queries
+    from classchat.reports.privacy import Privacy
 
     if args.list:
         _out(queries.list_text())

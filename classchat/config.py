@@ -13,9 +13,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-REPORTS_DIR = PROJECT_ROOT / "reports"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _stage_dir(name: str) -> Path:
+    """Where a stage's folder is: inside the installed package, else beside it in a checkout."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / name
+
+
+DBT_PROJECT_DIR = _stage_dir("dbt_project")
+REPORTS_DIR = _stage_dir("reports")
 DATA_DIR_ENV = "CLASSCHAT_DATA_DIR"
 WAREHOUSE_ENV = "CLASSCHAT_WAREHOUSE"
 

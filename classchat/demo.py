@@ -1349,7 +1349,7 @@ def render_plain(messages: list[GeneratedMessage]) -> str:
 
 def render_as(messages: list[GeneratedMessage], layout: str, *, recording_start: datetime | None = None) -> str:
     """Render messages in any layout classchat reads (the writers live in ingest/render.py)."""
-    from ingest.render import ChatMessage, render
+    from classchat.ingest.render import ChatMessage, render
 
     chat = [ChatMessage(m.sent, m.sender, m.text) for m in messages]
     return render(chat, layout, recording_start=recording_start)

@@ -106,7 +106,7 @@ def data_dir_lock(paths: Paths) -> Iterator[None]:
 def ingest_stage(paths: Paths, *, say: Say = print, **options):
     """Land new or changed exports; returns the ingest report. `options` go to `ingest.ingest`
     (layout, prune, accept_shorter, verify, rebuild)."""
-    from ingest import ingest
+    from classchat.ingest import ingest
 
     try:
         report = ingest(paths, progress=say, **options)
@@ -209,7 +209,7 @@ def check_stage(paths: Paths, warehouse: Path, *, since: datetime | None = None,
     if not warehouse.exists():
         raise StageError(f"nothing to check: no warehouse at {paths.warehouse}; run `classchat build` first")
     offline_environment(paths.data_dir)
-    from expectations.runner import CheckError, run_checks
+    from classchat.expectations.runner import CheckError, run_checks
 
     started = time.perf_counter()
     try:
@@ -262,7 +262,9 @@ def run_stages(
             if ingest:
                 ingest_stage(paths, say=say, **ingest_options)
                 fault_point("after_ingest")
-            fingerprint = build_fingerprint(paths)
+            from classchat.ingest.parse import PARSER_VERSION  # here: Polars loads only when a stage runs
+
+            fingerprint = build_fingerprint(paths, PARSER_VERSION)
             if build:
                 run.build_fingerprint = fingerprint
             plan = plan_build(paths, fingerprint, full_refresh=full_refresh)
@@ -303,7 +305,7 @@ def run_stages(
                                 run.finish("success")
                             store_run(warehouse, run)
                     except _Quarantine as q:
-                        from ingest.land import quarantine_sessions
+                        from classchat.ingest.land import quarantine_sessions
 
                         quarantine_sessions(paths, q.sessions)
                         quarantined.update(q.sessions)
@@ -337,7 +339,7 @@ def ensure_pseudonymous(paths: Paths, *, say: Say = print, force: bool = False) 
     Called under the data-directory lock after every publish, and by the readers in pseudonymous
     mode before they open it. Returns whether it wrote the twin."""
     from classchat.pseudonymise import PseudonymiseError, needs_publish, publish_pseudonymous
-    from reports.privacy import privacy_mode
+    from classchat.reports.privacy import privacy_mode
 
     twin = paths.pseudonymous_warehouse
     wanted = force or privacy_mode() == "pseudonymous" or twin.exists()
@@ -356,7 +358,7 @@ def prepare_readers(paths: Paths, say: Say = print) -> None:
     """Before a reader (report, export, query) opens the warehouse in pseudonymous mode: publish the
     pseudonymous twin if it is missing or stale (under the lock; a no-op in named mode)."""
     from classchat.pseudonymise import needs_publish
-    from reports.privacy import privacy_mode
+    from classchat.reports.privacy import privacy_mode
 
     if privacy_mode() != "pseudonymous" or not paths.warehouse.exists():
         return
@@ -491,7 +493,7 @@ def _checker(paths: Paths, wanted: bool):
     if not wanted:
         yield None
         return
-    from expectations.runner import CheckerProcess
+    from classchat.expectations.runner import CheckerProcess
 
     offline_environment(paths.data_dir)  # inherited by the process: no usage statistics
     checker = CheckerProcess()

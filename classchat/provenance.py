@@ -129,21 +129,25 @@ def store_run(warehouse: Path, run: RunRecord) -> None:
         con.close()
 
 
-def build_fingerprint(paths: Paths) -> str:
+def build_fingerprint(paths: Paths, parser_version: int) -> str:
     """A digest of everything that shapes the marts besides new exports: the dbt project, the
-    topic tokeniser, the parser version and the landed roster. When it changes, the
-    next build is a full refresh instead of an incremental one."""
+    topic tokeniser, the parser version (given by the caller: core imports no stage) and the
+    landed roster. When it changes, the next build is a full refresh instead of an incremental one."""
     import hashlib
 
-    from classchat.config import DBT_PROJECT_DIR, PROJECT_ROOT
-    from ingest.parse import PARSER_VERSION
+    from classchat.config import DBT_PROJECT_DIR, PACKAGE_DIR
 
-    h = hashlib.sha256(f"classchat {__version__} parser {PARSER_VERSION}\n".encode())
+    h = hashlib.sha256(f"classchat {__version__} parser {parser_version}\n".encode())
     sources = sorted(
         p for sub in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()
     )
-    for path in [DBT_PROJECT_DIR / "dbt_project.yml", PROJECT_ROOT / "classchat" / "topics.py", *sources]:
-        h.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    named = [(f"dbt_project/{p.relative_to(DBT_PROJECT_DIR).as_posix()}", p) for p in sources]
+    for name, path in [
+        ("dbt_project/dbt_project.yml", DBT_PROJECT_DIR / "dbt_project.yml"),
+        ("classchat/topics.py", PACKAGE_DIR / "topics.py"),
+        *named,
+    ]:  # names relative to the project, so a checkout and an install give the same fingerprint
+        h.update(name.encode() + b"\0" + path.read_bytes())
     roster = paths.lake / "roster.parquet"
     if roster.exists():
         h.update(b"roster\0" + roster.read_bytes())

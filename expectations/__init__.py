@@ -11,8 +11,8 @@ writes result JSON (and Data Docs) under the quality directory, and returns a
 Great Expectations itself is imported only when `run_checks` runs.
 """
 
-from expectations.runner import CheckError, CheckReport, ExpectationOutcome, SuiteResult, run_checks
-from expectations.suites import SUITES, MartSuite
+from classchat.expectations.runner import CheckError, CheckReport, ExpectationOutcome, SuiteResult, run_checks
+from classchat.expectations.suites import SUITES, MartSuite
 
 __all__ = [
     "CheckError",

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from classchat.files import atomic_path
-from expectations.suites import CRITICAL, SUITES, MartSuite
+from classchat.expectations.suites import CRITICAL, SUITES, MartSuite
 
 DATASOURCE_NAME = "classchat_marts"
 RUN_NAME = "classchat"
@@ -673,7 +673,7 @@ class CheckerProcess:
     """A separate Python process that imports Great Expectations now and runs the checks later.
 
     Started before dbt builds, its ~3 s import overlaps with the build on the
-    second core. It is a plain `python -m expectations.serve` (not a
+    second core. It is a plain `python -m classchat.expectations.serve` (not a
     multiprocessing child, which would re-run the caller's main module, e.g. a
     Streamlit script under test). The request comes on stdin; the outcome is
     written to a file it names, so nothing a library prints can garble it.
@@ -683,7 +683,7 @@ class CheckerProcess:
         import subprocess
         import sys
 
-        self._proc = subprocess.Popen([sys.executable, "-m", "expectations.serve"], stdin=subprocess.PIPE)
+        self._proc = subprocess.Popen([sys.executable, "-m", "classchat.expectations.serve"], stdin=subprocess.PIPE)
 
     def run(self, warehouse: Path, quality_dir: Path, since: datetime | None = None) -> CheckOutcome:
         import pickle

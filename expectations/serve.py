@@ -1,9 +1,9 @@
-"""The checker process's entry point: `python -m expectations.serve`, started by `runner.CheckerProcess`.
+"""The checker process's entry point: `python -m classchat.expectations.serve`, started by `runner.CheckerProcess`.
 
 A module of its own (not `runner` itself) because the package imports
 `runner`: running that as `__main__` would load it twice and make Python warn.
 """
 
-from expectations.runner import _serve
+from classchat.expectations.runner import _serve
 
 _serve()

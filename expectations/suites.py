@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from ingest.layouts import LAYOUTS  # which layouts mark their continuation lines (the glued-header check)
-
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import great_expectations as gx
 
@@ -97,17 +95,15 @@ SELECT
     -- one definition of a question (docs/contract.md): intent question, or tech trouble asked as a question
     (m.intent = 'question' OR (m.intent = 'tech_issue' AND m.is_question)) AS intent_is_question,
     -- bodies of layouts whose continuation lines have no marker of their own; in a layout that indents
-    -- them (zoom_2021, zoom_2025) a body line may legitimately read like a header once its indent is gone
-    CASE WHEN s.source_format IN ({unmarked}) THEN m.body END AS unmarked_body,
+    -- them (zoom_2021, zoom_2025; ingested_files.continuation_marked) a body line may legitimately read like a header once its indent is gone
+    CASE WHEN NOT coalesce(f.continuation_marked, false) THEN m.body END AS unmarked_body,
     s.session_id AS session_found,   -- NULL when the message's session is not in sessions
     s.started_at AS session_started_at,
     s.ended_at   AS session_ended_at
 FROM messages AS m
 LEFT JOIN sessions AS s ON s.session_id = m.session_id
-""".replace(
-    "{unmarked}",
-    ", ".join(f"'{name}'" for name, layout in LAYOUTS.items() if not layout.continuation_prefix),
-)
+LEFT JOIN ingested_files AS f ON f.source_file = m.source_file
+"""
 
 
 def _messages(gxe: Any) -> list:

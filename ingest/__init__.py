@@ -10,6 +10,6 @@ decides what is new or changed, and writes `lake/messages`, `lake/rejects`
 and `lake/files.parquet` atomically.
 """
 
-from ingest.land import IngestReport, ingest
+from classchat.ingest.land import IngestReport, ingest
 
 __all__ = ["IngestReport", "ingest"]

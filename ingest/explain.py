@@ -21,12 +21,12 @@ from pathlib import Path
 import polars as pl
 
 from classchat.config import Paths
-from ingest.decode import UnreadableFile, decode_many
-from ingest.layouts import LAYOUT_FIT_THRESHOLD, LAYOUTS, Layout, get_layout
-from ingest.parse import DETECT_LINES, FileText, parse_batch
-from ingest.render import PRIVATE_LAYOUTS, ChatMessage, render
-from ingest.session_meta import read_sessions_csv, session_meta
-from ingest.user_layouts import LAYOUTS_FILE, load_layouts
+from classchat.ingest.decode import UnreadableFile, decode_many
+from classchat.ingest.layouts import LAYOUT_FIT_THRESHOLD, LAYOUTS, Layout, get_layout
+from classchat.ingest.parse import DETECT_LINES, FileText, parse_batch
+from classchat.ingest.render import PRIVATE_LAYOUTS, ChatMessage, render
+from classchat.ingest.session_meta import read_sessions_csv, session_meta
+from classchat.ingest.user_layouts import LAYOUTS_FILE, load_layouts
 
 DEFAULT_LINES = 40
 TEXT_WIDTH = 90  # characters of a line's text shown

@@ -49,12 +49,12 @@ import polars as pl
 
 from classchat.config import Paths
 from classchat.files import atomic_path
-from ingest.decode import UnreadableFile, decode_many
-from ingest.layouts import LAYOUT_FIT_THRESHOLD, get_layout
-from ingest.parse import PARSER_VERSION, FileText, parse_batch
-from ingest.roster import RosterError, land_roster
-from ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
-from ingest.user_layouts import layouts_fingerprint, load_layouts
+from classchat.ingest.decode import UnreadableFile, decode_many
+from classchat.ingest.layouts import LAYOUT_FIT_THRESHOLD, get_layout
+from classchat.ingest.parse import PARSER_VERSION, FileText, parse_batch
+from classchat.ingest.roster import RosterError, land_roster
+from classchat.ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
+from classchat.ingest.user_layouts import layouts_fingerprint, load_layouts
 
 BATCH_BYTES = 16_000_000  # export bytes parsed in one Polars pass; bounds memory
 READERS = 2  # threads reading and hashing files ahead of the parser (both release the GIL)
@@ -92,7 +92,8 @@ MANIFEST_SCHEMA = {
     "n_blank_lines": pl.Int64,
     "n_rejected_lines": pl.Int64,
     "n_misfit_lines": pl.Int64,  # non-blank lines out of the layout's shape (parse.py), rejected ones included
-    "time_basis": pl.String,  # clock (times of day) | offset (times since a recording started, start unknown)
+    "time_basis": pl.String,
+    "continuation_marked": pl.Boolean,  # its layout marks continuation lines (a tab): a body line may look like a header  # clock (times of day) | offset (times since a recording started, start unknown)
     "poor_fit": pl.Boolean,  # layout_fit below LAYOUT_FIT_THRESHOLD: landed, but flagged for a person to look at
     "layout_fit": pl.Float64,  # share of non-blank lines that fit the layout; below layouts.LAYOUT_FIT_THRESHOLD: flag
     "n_messages": pl.Int64,
@@ -351,6 +352,7 @@ def _settle_date_and_time_basis(row: dict, ft: FileText, report: IngestReport, l
         row["session_date"] = first
     offsets = row["layout"] is not None and get_layout(row["layout"], layouts).time_kind == "offset"
     row["time_basis"] = "offset" if offsets and ft.recording_start is None else "clock"
+    row["continuation_marked"] = row["layout"] is not None and bool(get_layout(row["layout"]).continuation_prefix)
     if row["time_basis"] == "offset":
         report.warnings.append(
             f"{rel}: times are offsets from the start of the recording, which is unknown; they are shown as "

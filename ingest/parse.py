@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from ingest.layouts import (
+from classchat.ingest.layouts import (
     COLLECTED_REACTIONS,
     HEADER_START,
     INVALID_DATE,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ingest.layouts import LANGUAGES, HeaderWords
+from classchat.ingest.layouts import LANGUAGES, HeaderWords
 
 LANGUAGE_CODES = tuple(lang.language for lang in LANGUAGES)
 _BY_CODE = {lang.language: lang for lang in LANGUAGES}

@@ -16,6 +16,7 @@ import csv
 import polars as pl
 
 from classchat.config import Paths
+from classchat.files import atomic_path
 
 COLUMNS = ("course", "display_name", "user_key", "role")
 ROLES = ("instructor", "ta", "student")
@@ -58,10 +59,9 @@ def read_roster(paths: Paths) -> pl.DataFrame:
 
 def land_roster(paths: Paths) -> int:
     """Write lake/roster.parquet when it differs from raw/roster.csv; return the number of roster rows."""
-    from ingest.land import write_parquet_atomic
-
     roster = read_roster(paths)
     target = paths.lake / "roster.parquet"
     if not target.exists() or not pl.read_parquet(target).equals(roster):
-        write_parquet_atomic(roster, target)
+        with atomic_path(target) as tmp:
+            roster.write_parquet(tmp)
     return roster.height

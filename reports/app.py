@@ -23,7 +23,7 @@ this script's navigation, its checks and its footer).
 Pages read the warehouse only through `reports.ui.q` (read-only and locked
 down by `reports.db`, parameters bound, results cached on the warehouse's
 stamp, privacy applied). `streamlit run` executes this file as a script, so it
-puts the project root on `sys.path` itself before importing the project.
+puts the folder holding the `classchat` package on `sys.path` itself before importing the project.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(_PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(_PROJECT_ROOT))
+# the folder that holds the `classchat` package: the checkout's root, or site-packages when installed
+_HOME = next(p for p in Path(__file__).resolve().parents if (p / "classchat" / "__init__.py").is_file())
+if str(_HOME) not in sys.path:
+    sys.path.insert(0, str(_HOME))
 
 import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from reports import db, ui  # noqa: E402
+from classchat.reports import db, ui  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 

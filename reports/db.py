@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from classchat.provenance import LATEST_FIRST
-from reports.limits import LIMITS, Limits
-from reports.privacy import Privacy, privacy_mode
+from classchat.reports.limits import LIMITS, Limits
+from classchat.reports.privacy import Privacy, privacy_mode
 
 if TYPE_CHECKING:  # pandas is imported by DuckDB when a result is fetched; not needed to import this module
     import pandas as pd

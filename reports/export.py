@@ -38,8 +38,8 @@ from pathlib import Path
 import pandas as pd
 
 from classchat.files import atomic_path
-from reports import db
-from reports.fmt import (
+from classchat.reports import db
+from classchat.reports.fmt import (
     fmt_date,
     fmt_int,
     fmt_mean,
@@ -50,7 +50,7 @@ from reports.fmt import (
     fmt_time,
     missing,
 )
-from reports.privacy import Privacy
+from classchat.reports.privacy import Privacy
 
 QUIET_MAX_MESSAGES = 2  # "silent-ish": at most this many messages over the whole term
 TOP_PEOPLE = 10

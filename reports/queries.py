@@ -67,8 +67,8 @@ from typing import IO, Any
 import duckdb
 import pandas as pd
 
-from reports import db
-from reports.privacy import Privacy
+from classchat.reports import db
+from classchat.reports.privacy import Privacy
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 TYPES = ("varchar", "integer", "double", "date", "boolean")

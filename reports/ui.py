@@ -45,10 +45,10 @@ import pandas as pd
 import streamlit as st
 
 from classchat.config import Paths, get_paths
-from reports import db
-from reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
-from reports.privacy import Privacy, privacy_mode
-from reports.queries import csv_text
+from classchat.reports import db
+from classchat.reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
+from classchat.reports.privacy import Privacy, privacy_mode
+from classchat.reports.queries import csv_text
 
 _CTX_KEY = "_classchat_ctx"
 _FILTER_PREFIX = "filter:"

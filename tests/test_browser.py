@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, build_warehouse
 
-from classchat.config import PROJECT_ROOT, Paths
+from classchat.config import Paths
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OUT = PROJECT_ROOT / "test-output" / "browser"
+OUT = Path(__file__).resolve().parents[1] / "test-output" / "browser"
 PAGES = {  # url path -> text the page must show once rendered
     "": "Courses side by side",
     "course": "Who carries the chat",
@@ -134,7 +134,7 @@ def test_every_page_renders_in_chromium(server, browser, path):
 
 
 def test_html_export_opens_offline_with_its_charts(data, browser):
-    from reports.export import write_export
+    from classchat.reports.export import write_export
 
     OUT.mkdir(parents=True, exist_ok=True)
     target = write_export(data.warehouse, course="ml", session="ml/2024-06-03_week1", out=OUT / "export-session.html")

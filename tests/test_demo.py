@@ -286,7 +286,7 @@ def test_demo_in_every_layout_lands_every_generated_message(tmp_path, layout):
     import polars as pl
 
     from classchat.config import Paths
-    from ingest import ingest
+    from classchat.ingest import ingest
 
     plain = write_demo(tmp_path / "plain", courses=1, sessions=2, messages=40, seed=3)
     other = write_demo(tmp_path / layout, courses=1, sessions=2, messages=40, seed=3, layout=layout)

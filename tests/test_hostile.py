@@ -37,8 +37,9 @@ import pytest
 from classchat.cli import main
 from classchat.config import Paths
 from classchat.provenance import build_fingerprint, last_good_fingerprint
-from ingest.decode import decode_bytes
-from ingest.land import partition_value, read_manifest
+from classchat.ingest.parse import PARSER_VERSION
+from classchat.ingest.decode import decode_bytes
+from classchat.ingest.land import partition_value, read_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +200,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     _make_raw(paths)
     first = _run(paths)
     manifest, tables = read_manifest(paths), _tables(paths)
-    models_changed = last_good_fingerprint(paths.warehouse) != build_fingerprint(paths)
+    models_changed = last_good_fingerprint(paths.warehouse) != build_fingerprint(paths, PARSER_VERSION)
     raw = {
         p.relative_to(paths.raw).as_posix(): p.read_bytes()
         for p in paths.raw.rglob("*") if p.is_file() and not p.is_symlink() and not p.is_fifo()
@@ -240,7 +241,7 @@ def _source_lines(data: bytes, layout: str | None = None) -> list[str]:
     """The file's lines as docs/layouts.md defines them: LF (CRLF included) ends a line; a file with CR
     but no LF anywhere is split at CR; a final line end does not start an empty line; elsewhere a lone CR
     ends a line only where the text after it reads as a header of the file's `layout`."""
-    from ingest.layouts import LAYOUTS
+    from classchat.ingest.layouts import LAYOUTS
 
     text = decode_bytes(data).text
     if "\r" in text and "\n" not in text:

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from helpers import add_export, copy_fixture
 
-import expectations.suites as suites
+import classchat.expectations.suites as suites
 from classchat import pipeline
 from classchat.cli import main
 

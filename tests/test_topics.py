@@ -25,7 +25,7 @@ def test_glossary_file_one_term_a_line_and_never_an_export(tmp_path):
     (tmp_path / GLOSSARY_NAME).write_text("# course terms\n卷积核\n\nBatch Norm  # spaced\n", encoding="utf-8")
     assert read_glossary(tmp_path) == {"卷积核", "batch norm"}
     assert read_glossary(tmp_path / "missing") == frozenset()
-    from ingest.land import EXPORT_SUFFIXES
+    from classchat.ingest.land import EXPORT_SUFFIXES
 
     assert not GLOSSARY_NAME.endswith(tuple(EXPORT_SUFFIXES))  # ingest reads only chat exports (*.txt)
 

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from reports import ui
+from classchat.reports import ui
 
 COURSE_SQL = "select * from courses where course_id = ?"
 

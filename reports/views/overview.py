@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from reports import ui
+from classchat.reports import ui
 
 TOTALS_SQL = """
 select

@@ -13,7 +13,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from reports import ui
+from classchat.reports import ui
 
 ALL = "*"
 

@@ -17,7 +17,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from reports import ui
+from classchat.reports import ui
 
 RESULTS_SQL = """
 select suite, expectation, column_name, severity, success, observed, description

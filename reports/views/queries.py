@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from reports import db, queries, ui
+from classchat.reports import db, queries, ui
 
 ALL_SESSIONS_SQL = """
 select session_id, course_id, session_date, title

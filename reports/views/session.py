@@ -15,8 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from reports import ui
-from reports.export import evidence_words
+from classchat.reports import ui
+from classchat.reports.export import evidence_words
 
 SESSION_SQL = "select * from sessions where session_id = ?"
 

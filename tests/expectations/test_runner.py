@@ -24,8 +24,8 @@ import pytest
 from helpers import build_warehouse, write_layout_courses
 
 from classchat.config import Paths
-from expectations import SUITES, CheckError, MartSuite, run_checks
-from expectations.suites import suite_names
+from classchat.expectations import SUITES, CheckError, MartSuite, run_checks
+from classchat.expectations.suites import suite_names
 
 MARTS = ("messages", "sessions", "users", "session_minutes", "courses")  # the suites over one mart each
 SUITE_ORDER = (*MARTS, "totals")  # all suites, in run order; totals ties the marts together
@@ -484,7 +484,7 @@ def test_answered_share_above_one_fails_courses(make_warehouse, quality):
 
 
 def test_validation_history_is_pruned(make_warehouse, quality, monkeypatch):
-    import expectations.runner as runner
+    import classchat.expectations.runner as runner
 
     warehouse = make_warehouse()
     monkeypatch.setattr(runner, "KEEP_RUNS", 2)
@@ -589,7 +589,7 @@ def test_totals_catch_a_message_outside_every_session_count(make_warehouse, qual
 
 
 def test_checker_process_runs_the_suites_in_a_separate_interpreter(make_warehouse, quality, tmp_path):
-    from expectations.runner import CheckerProcess, CheckOutcome
+    from classchat.expectations.runner import CheckerProcess, CheckOutcome
 
     warehouse = make_warehouse()
     checker = CheckerProcess()
@@ -610,7 +610,7 @@ def test_checker_process_runs_the_suites_in_a_separate_interpreter(make_warehous
 
 
 def test_a_suite_reads_only_the_columns_its_expectations_look_at(make_warehouse):
-    from expectations.runner import _columns_used, _read_frame
+    from classchat.expectations.runner import _columns_used, _read_frame
 
     warehouse = make_warehouse()
     spec = next(s for s in SUITES if s.name == "messages")

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from ingest.decode import UnreadableFile, decode_bytes
+from classchat.ingest.decode import UnreadableFile, decode_bytes
 
 TEXT = "10:05:42\t  滑车 : relu 的输出始终大于等于0，是否也有 偏置现象？\n"
 
@@ -39,7 +39,7 @@ def test_refuses_what_is_not_text_with_a_reason(data, reason):
 
 
 def test_a_batch_is_decoded_file_by_file_when_one_is_not_utf8():
-    from ingest.decode import decode_many
+    from classchat.ingest.decode import decode_many
 
     batch = [TEXT.encode("utf-8"), TEXT.encode("gb18030"), b"", "naïve\n".encode(), b"\xff\xfe\x00"]
     out = decode_many(batch)

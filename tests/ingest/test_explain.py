@@ -9,7 +9,7 @@ import pytest
 from helpers import FIXTURES, add_export, copy_fixture
 
 from classchat.cli import main
-from ingest.land import read_manifest
+from classchat.ingest.land import read_manifest
 
 LINE = re.compile(r"^ *(\d+)  (\w+) +(.*)$")
 

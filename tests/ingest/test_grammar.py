@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from helpers import FIXTURES, copy_fixture
 
-from ingest import ingest
-from ingest.land import read_manifest
-from ingest.layouts import LANGUAGES, LAYOUT_FIT_THRESHOLD, LAYOUTS, ROLE_TAG_LOOKUP, ROLE_TAGS
-from ingest.parse import FileText, parse_batch
+from classchat.ingest import ingest
+from classchat.ingest.land import read_manifest
+from classchat.ingest.layouts import LANGUAGES, LAYOUT_FIT_THRESHOLD, LAYOUTS, ROLE_TAG_LOOKUP, ROLE_TAGS
+from classchat.ingest.parse import FileText, parse_batch
 
 DAY = date(2024, 4, 1)
 

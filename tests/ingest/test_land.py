@@ -4,10 +4,10 @@ import polars as pl
 import pytest
 from helpers import add_export, copy_fixture
 
-from ingest import ingest
-from ingest.land import read_manifest
-from ingest.parse import PARSER_VERSION
-from ingest.session_meta import date_from_path, title_from_path
+from classchat.ingest import ingest
+from classchat.ingest.land import read_manifest
+from classchat.ingest.parse import PARSER_VERSION
+from classchat.ingest.session_meta import date_from_path, title_from_path
 
 
 def _messages(paths):
@@ -145,7 +145,7 @@ def test_many_small_batches_land_the_same_rows_as_one(paths, tmp_path, monkeypat
         add_export(paths, course, name, text)
         add_export(one, course, name, text)
     ingest(one)
-    monkeypatch.setattr("ingest.land.BATCH_BYTES", 1)  # every file its own batch, written while the next is parsed
+    monkeypatch.setattr("classchat.ingest.land.BATCH_BYTES", 1)  # every file its own batch, written while the next is parsed
     report = ingest(paths)
     assert [r["status"] for r in report.landed] == ["landed"] * 4
     assert read_manifest(paths).sort("source_file")["encoding"].to_list() == ["utf-8", "utf-8", "gb18030", "utf-8"]
@@ -159,12 +159,12 @@ def test_many_small_batches_land_the_same_rows_as_one(paths, tmp_path, monkeypat
 def test_a_failed_data_file_write_stops_ingest_before_the_manifest(paths, monkeypatch):
     add_export(paths, "c1", "2024-01-01_a.txt", "10:00:00\t  a : one\n")
     add_export(paths, "c2", "2024-01-02_b.txt", "10:00:00\t  b : two\n")
-    monkeypatch.setattr("ingest.land.BATCH_BYTES", 1)
+    monkeypatch.setattr("classchat.ingest.land.BATCH_BYTES", 1)
 
     def disk_full(frame, target):
         raise OSError(f"No space left on device: {target.name}")
 
-    monkeypatch.setattr("ingest.land.write_parquet_atomic", disk_full)
+    monkeypatch.setattr("classchat.ingest.land.write_parquet_atomic", disk_full)
     with pytest.raises(OSError, match="No space left"):
         ingest(paths)
     assert not paths.files_manifest.exists()
@@ -173,7 +173,7 @@ def test_a_failed_data_file_write_stops_ingest_before_the_manifest(paths, monkey
 def test_a_new_parser_version_relands_every_file_and_leaves_one_format(paths, monkeypatch):
     add_export(paths, "c1", "2024-01-01_a.txt", "10:00:00\t  a : one\n")
     add_export(paths, "c2", "2024-01-02_b.txt", "10:00:00\t  b : two\n")
-    monkeypatch.setattr("ingest.land.PARSER_VERSION", 1)
+    monkeypatch.setattr("classchat.ingest.land.PARSER_VERSION", 1)
     ingest(paths)
     old_files = set(paths.lake_messages.rglob("*.parquet"))
     monkeypatch.undo()

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from helpers import add_export
 
-from ingest import ingest
-from ingest.land import partition_value, read_manifest
+from classchat.ingest import ingest
+from classchat.ingest.land import partition_value, read_manifest
 
 LECTURE = "10:00:00\t  a : one\n10:01:00\t  b : two\n10:02:00\t  a : three\n"
 
@@ -208,3 +208,15 @@ def test_a_cloud_export_without_a_start_keeps_offsets_and_says_so(paths):
     assert basis == {"c1/2024-03-06_cloud.txt": "offset", "c1/GMT20240304-090000_Recording.txt": "clock"}
     warning = next(w for w in report.warnings if "2024-03-06_cloud" in w)
     assert "offsets" in warning and "sessions.csv" in warning
+
+
+def test_a_file_that_fits_its_layout_poorly_is_flagged_and_named(paths):
+    from helpers import copy_fixture
+
+    copy_fixture(paths, "c1", "zoom_2021/variants/2024-04-15_unindented.txt")
+    copy_fixture(paths, "c1", "zoom_2021/2024-03-02_ru.txt")
+    report = ingest(paths)
+    flagged = dict(read_manifest(paths).select("source_file", "poor_fit").iter_rows())
+    assert flagged == {"c1/2024-04-15_unindented.txt": True, "c1/2024-03-02_ru.txt": False}
+    lines = [line for line in report.summary_lines() if "POOR FIT" in line]
+    assert len(lines) == 1 and "c1/2024-04-15_unindented.txt" in lines[0] and "--explain" in lines[0]

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from helpers import FIXTURES
 
-from ingest.parse import FileText, parse_batch
+from classchat.ingest.parse import FileText, parse_batch
 
 
 def _parse(text: str, day=date(2024, 5, 6), layout=None):

@@ -12,8 +12,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest import ingest
-from ingest.land import read_manifest
+from classchat.ingest import ingest
+from classchat.ingest.land import read_manifest
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 # file: messages, distinct senders, private messages, reaction messages, layout (samples/README.md)

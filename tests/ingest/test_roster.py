@@ -1,7 +1,7 @@
 import polars as pl
 import pytest
 
-from ingest.roster import RosterError, land_roster, read_roster
+from classchat.ingest.roster import RosterError, land_roster, read_roster
 
 
 def _write(paths, text):

@@ -14,8 +14,8 @@ import polars as pl
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ingest.decode import UnreadableFile, decode_bytes
-from ingest.layouts import (
+from classchat.ingest.decode import UnreadableFile, decode_bytes
+from classchat.ingest.layouts import (
     ANY_PRIVATE,
     COLLECTED_REACTIONS,
     LANGUAGES,
@@ -24,8 +24,8 @@ from ingest.layouts import (
     RULE_PREFIX,
     unnamed,
 )
-from ingest.parse import FileText, parse_batch
-from ingest.render import LAYOUT_NAMES, PRIVATE_LAYOUTS, ChatMessage, Style, languages_of, render
+from classchat.ingest.parse import FileText, parse_batch
+from classchat.ingest.render import LAYOUT_NAMES, PRIVATE_LAYOUTS, ChatMessage, Style, languages_of, render
 
 # Names as people set them: letters of several scripts, digits, emoji, brackets, quotes, dots, dashes,
 # apostrophes, inner spaces or colons, and words that are header words ("to", "To", "a", "De").

@@ -11,10 +11,10 @@ import pytest
 from helpers import add_export
 
 from classchat.cli import main
-from ingest.land import read_manifest
-from ingest.layouts import LAYOUTS
-from ingest.parse import FileText, parse_batch
-from ingest.user_layouts import declared_layouts, layouts_fingerprint, load_layouts
+from classchat.ingest.land import read_manifest
+from classchat.ingest.layouts import LAYOUTS
+from classchat.ingest.parse import FileText, parse_batch
+from classchat.ingest.user_layouts import declared_layouts, layouts_fingerprint, load_layouts
 
 # A webinar tool that writes the sender first, a 12-hour time in parentheses, an optional private
 # recipient, and continuation lines indented by two spaces. Its headers do not start with a digit.
@@ -294,7 +294,7 @@ def test_classchat_layouts_lists_built_ins_and_the_declared_one(paths, capsys):
 
 
 def test_every_built_in_example_line_reads_as_its_layout():
-    from ingest.explain import example_lines
+    from classchat.ingest.explain import example_lines
 
     for name, layout in LAYOUTS.items():
         text = "\n".join(example_lines(layout)) + "\n"

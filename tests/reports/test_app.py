@@ -31,7 +31,7 @@ if str(PROJECT_ROOT) not in sys.path:
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from classchat.config import Paths  # noqa: E402
-from reports import db, ui  # noqa: E402
+from classchat.reports import db, ui  # noqa: E402
 
 APP = str(PROJECT_ROOT / "reports" / "app.py")
 PAGES = ("overview", "course", "session", "people", "quality", "queries")
@@ -305,7 +305,7 @@ def test_people_page_follows_one_person_across_courses(data: Paths) -> None:
 
 def test_quality_page_shows_checks_passed_and_files_landed(data: Paths) -> None:
     at = open_app("quality")
-    from expectations.suites import SUITES
+    from classchat.expectations.suites import SUITES
 
     names = sorted(s.name for s in SUITES)  # one suite per mart, and any added later
     assert {"courses", "messages", "session_minutes", "sessions", "users"} <= set(names)

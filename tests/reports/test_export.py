@@ -25,9 +25,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from reports import db  # noqa: E402
-from reports.export import export_html, write_export  # noqa: E402
-from reports.privacy import Privacy  # noqa: E402
+from classchat.reports import db  # noqa: E402
+from classchat.reports.export import export_html, write_export  # noqa: E402
+from classchat.reports.privacy import Privacy  # noqa: E402
 
 ML = "ml/2024-06-03_week1"
 NAMED = Privacy("named")
@@ -157,7 +157,7 @@ def test_session_export_shows_questions_answers_and_response_times(session_doc):
 def test_evidence_is_escaped_and_in_words():
     import pandas as pd
 
-    from reports.export import evidence_words, fmt_score
+    from classchat.reports.export import evidence_words, fmt_score
 
     assert evidence_words(["reply", "late"]) == (
         "a reply to (or quote of) the question; against: more than a few minutes later"

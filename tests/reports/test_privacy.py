@@ -51,10 +51,10 @@ from classchat.pseudonymise import (  # noqa: E402
     pseudonymous_path,
     publish_pseudonymous,
 )
-from reports import db  # noqa: E402
-from reports import queries as Q  # noqa: E402
-from reports.export import export_html  # noqa: E402
-from reports.privacy import Privacy  # noqa: E402
+from classchat.reports import db  # noqa: E402
+from classchat.reports import queries as Q  # noqa: E402
+from classchat.reports.export import export_html  # noqa: E402
+from classchat.reports.privacy import Privacy  # noqa: E402
 
 SESSION_FILE = "2024-09-02_office_hours_Lena_Park.txt"  # a name in the file name, so in ids and titles
 

@@ -38,9 +38,9 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from classchat.config import Paths  # noqa: E402
-from reports import db  # noqa: E402
-from reports import queries as Q  # noqa: E402
-from reports.privacy import Privacy  # noqa: E402
+from classchat.reports import db  # noqa: E402
+from classchat.reports import queries as Q  # noqa: E402
+from classchat.reports.privacy import Privacy  # noqa: E402
 
 ML = "ml/2024-06-03_week1"
 

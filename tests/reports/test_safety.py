@@ -48,8 +48,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from classchat.cli import main as cli_main  # noqa: E402
 from classchat.config import Paths  # noqa: E402
-from reports import db, ui  # noqa: E402
-from reports import queries as Q  # noqa: E402
+from classchat.reports import db, ui  # noqa: E402
+from classchat.reports import queries as Q  # noqa: E402
 
 APP = str(PROJECT_ROOT / "reports" / "app.py")
 PAGES = ("overview", "course", "session", "people", "quality", "queries")

@@ -32,6 +32,7 @@ renamed as (
         layout_fit,
         coalesce(poor_fit, false) as poor_fit,
         time_basis,
+        coalesce(continuation_marked, false) as continuation_marked,
         n_messages,
         started_at,
         ended_at,
