@@ -352,7 +352,7 @@ def _settle_date_and_time_basis(row: dict, ft: FileText, report: IngestReport, l
         row["session_date"] = first
     offsets = row["layout"] is not None and get_layout(row["layout"], layouts).time_kind == "offset"
     row["time_basis"] = "offset" if offsets and ft.recording_start is None else "clock"
-    row["continuation_marked"] = row["layout"] is not None and bool(get_layout(row["layout"]).continuation_prefix)
+    row["continuation_marked"] = row["layout"] is not None and bool(get_layout(row["layout"], layouts).continuation_prefix)
     if row["time_basis"] == "offset":
         report.warnings.append(
             f"{rel}: times are offsets from the start of the recording, which is unknown; they are shown as "
