@@ -168,8 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = get_paths(getattr(args, "data_dir", None))
     offline_environment(paths.data_dir)
+    # --privacy holds for this command (and the report it starts), not for the rest of the process:
+    # a caller running several commands in one process (the tests, a notebook) gets its own mode back
+    previous = os.environ.get("CLASSCHAT_PRIVACY")
     if getattr(args, "privacy", None):
         os.environ["CLASSCHAT_PRIVACY"] = args.privacy
+    try:
+        return _main(parser, args, paths)
+    finally:
+        if previous is None:
+            os.environ.pop("CLASSCHAT_PRIVACY", None)
+        else:
+            os.environ["CLASSCHAT_PRIVACY"] = previous
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "query" and not (args.list or args.sql or args.name):
         parser.error("query: give a query NAME, --list, or --sql")
     if args.command in ("run", "ingest") and args.format is not None:
