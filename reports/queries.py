@@ -441,7 +441,9 @@ def run_query(
     """
     query = get_query(name, directory)
     values = bind(query, raw_params)
-    frame, run, cut = _execute(db.warehouse_for(warehouse, privacy), query.sql, values, limits)
+    target = db.warehouse_for(warehouse, privacy)
+    _check_known(target, values, limits)
+    frame, run, cut = _execute(target, query.sql, values, limits)
     frame.attrs["classchat"] = {
         "query": query.name,
         "title": query.title,
@@ -451,6 +453,26 @@ def run_query(
         **_limits_meta(limits, cut),
     }
     return frame
+
+
+# A parameter naming something the warehouse holds: its value must be one of them (a typo must not give
+# an empty result that looks like "nothing happened"). name -> the SQL listing the valid values.
+KNOWN_VALUES = {
+    "course": "select distinct course_id from sessions order by 1",
+    "session": "select distinct session_id from sessions order by 1",
+}
+
+
+def _check_known(warehouse: Path, values: Mapping[str, Any], limits: db.Limits) -> None:
+    """Raise QueryError naming the valid values when a course or session parameter names none of them."""
+    for name, sql in KNOWN_VALUES.items():
+        given = values.get(name)
+        if given is None or given == "":
+            continue
+        known = db.query(warehouse, sql, limits=limits).iloc[:, 0].astype(str).tolist()
+        if str(given) not in known:
+            shown = ", ".join(known[:20]) + (f" … ({len(known)} in all)" if len(known) > 20 else "")
+            raise QueryError(f"--param {name}={given!r}: no such {name} in the warehouse; known: {shown or 'none'}")
 
 
 def run_sql(

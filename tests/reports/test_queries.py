@@ -226,13 +226,25 @@ def test_every_query_runs_with_its_defaults(wh):
         assert df.attrs["classchat"]["query"] == q.name
 
 
-def test_every_query_runs_on_an_unknown_course_and_returns_no_rows(wh):
+def test_an_unknown_course_is_an_error_naming_the_known_ones(wh):
+    """A typo must not look like "no rows": every query with a course or session parameter refuses
+    an unknown value and lists the valid ones."""
+    checked = 0
     for q in Q.list_queries():
-        names = {p.name for p in q.params}
-        if "course" not in names and "session" not in names:
-            continue
-        raw = {p.name: "no-such-thing" for p in q.params if p.name in ("course", "session")}
-        assert Q.run_query(wh.warehouse, q.name, raw).empty, q.name
+        for p in q.params:
+            if p.name not in ("course", "session"):
+                continue
+            with pytest.raises(Q.QueryError, match=f"no such {p.name}.*known: ") as err:
+                Q.run_query(wh.warehouse, q.name, {**_required(q), p.name: "no-such-thing"})
+            assert ("ml" in str(err.value)) if p.name == "course" else ("ml/2024-06-03_week1" in str(err.value))
+            checked += 1
+    assert checked >= 5
+
+
+def _required(q) -> dict[str, str]:
+    """A valid value for every required parameter of q (the fixture's ml course and its session)."""
+    valid = {"course": "ml", "session": "ml/2024-06-03_week1"}
+    return {p.name: valid.get(p.name, "1") for p in q.params if p.required}
 
 
 # --- answers on the hand-worked fixture -------------------------------------------
@@ -360,8 +372,9 @@ def test_course_figures(wh):
 
 def test_values_are_bound_not_pasted(wh):
     evil = "x'; drop table messages; --"
-    assert Q.run_query(wh.warehouse, "unanswered_questions", {"course": evil}).empty
-    assert Q.run_query(wh.warehouse, "peak_minutes", {"session": evil}).empty
+    for name, param in (("unanswered_questions", "course"), ("peak_minutes", "session")):
+        with pytest.raises(Q.QueryError, match="no such"):  # the value was compared as data, never run
+            Q.run_query(wh.warehouse, name, {param: evil})
     assert Q.run_sql(wh.warehouse, "select count(*) as n from messages")["n"].tolist() == [14 + 3 + 25]
 
 
