@@ -11,7 +11,7 @@ A course's vocabulary comes from the course:
     `#` starts a comment; ingest reads only `*.txt`, so it is never taken for a
     chat export), whose terms jieba keeps whole (`read_glossary`, `terms(..., glossary)`);
   - compounds found in the questions themselves: jieba splits unknown compounds
-    ("偏置现象" -> "偏置", "现象"), so two adjacent Chinese pieces of at most
+    into pieces its own dictionary knows, so two adjacent Chinese pieces of at most
     MAX_PART characters each that follow each other in at least two questions,
     and in at least half the questions of their rarer part, are joined into one
     term and count instead of their parts. The rule is applied again to its own

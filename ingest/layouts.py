@@ -260,7 +260,7 @@ ZOOM_2025 = Layout(
     common_template=_DATE_TIME + _zoom_alternatives(_ZOOM_END, legacy=False, languages=LANGUAGES[:1]),
     continuation_prefix="\t",
     collected_reactions=True,
-    example="2026-03-16 17:11:42 From Adam Zable to Everyone:\n\tHow do we begin?\n\t\n",
+    example="2024-03-05 10:01:12 From Mara Okafor to Everyone:\n\tWhere do we hand in the lab?\n\t\n",
 )
 
 ZOOM_2021 = Layout(
@@ -270,7 +270,7 @@ ZOOM_2021 = Layout(
     common_template=_TIME + _zoom_alternatives(_ZOOM_END, legacy=False, languages=LANGUAGES[:1]),
     continuation_prefix="\t",
     collected_reactions=True,
-    example="09:52:47 From Starta Institute 36 to Everyone:\n\tString s1 = \"Java\";\n",
+    example="10:02:11 From Jonas Weber to Everyone:\n\tint x = 3;\n",
 )
 
 ZOOM_LEGACY = Layout(
@@ -278,7 +278,7 @@ ZOOM_LEGACY = Layout(
     description="HH:MM:SS<TAB> From X : text  (Zoom before 2021; private: From X to Y(Privately) :)",
     template=_TIME + _zoom_alternatives(_LEGACY_END, legacy=True),
     common_template=_TIME + _zoom_alternatives(_LEGACY_END, legacy=True, languages=LANGUAGES[:1]),
-    example="12:45:05\t From  Carolina Chocolate Drops : I can see the whole thing",
+    example="10:05:20\t From  Priya Nair : can you zoom in on the slide?",
 )
 
 PLAIN = Layout(
@@ -286,7 +286,7 @@ PLAIN = Layout(
     description="HH:MM:SS<TAB><spaces>sender : text  (no 'From': Zoom's legacy layout in Chinese, which writes no word there)",
     # the sender runs to the first " :"
     template=rf"^(?P<time>@CLOCK@){SEP}(?P<sender>[^\t]+?) : ?(?P<text>.*)$",
-    example="10:05:42\t  46149090 : 1",
+    example="10:05:42\t  Li Wei : 老师好",
 )
 
 ZOOM_CLOUD = Layout(
@@ -295,7 +295,7 @@ ZOOM_CLOUD = Layout(
     # the name runs to the first colon followed by a tab or space, and ends in no space
     template=rf"^(?P<time>@OFFSET@){SEP}(?P<sender>[^\t]*?[^ \t:]):{SEP}(?P<text>.*)$",
     time_kind="offset",
-    example="00:58:04\tAlex:\tDepends on your teaching style, I guess.",
+    example="00:12:05\tSam Ortiz:\tWhich chapter is this?",
 )
 
 BIGBLUEBUTTON = Layout(
