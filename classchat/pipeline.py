@@ -28,8 +28,8 @@ from classchat.provenance import (
     BuildPlan,
     RunRecord,
     build_fingerprint,
+    input_files,
     lake_state,
-    landed_inputs,
     log_run,
     plan_build,
     record_built_from,
@@ -276,8 +276,8 @@ def run_stages(
             if build or check:
                 quarantined: dict[str, str] = {}
                 for round_ in range(QUARANTINE_ROUNDS + 1):
-                    run.input_files = landed_inputs(paths)
-                    state = lake_state(paths)
+                    state = lake_state(paths)  # one read of the manifest: what this build holds
+                    run.input_files = input_files(state)
                     since = plan.since if build and not plan.full else None
                     try:
                         with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:

@@ -86,14 +86,9 @@ class RunRecord:
         return self
 
 
-def landed_inputs(paths: Paths) -> list[dict[str, str]]:
-    """(source_file, sha256) of every landed file in the committed manifest."""
-    if not paths.files_manifest.exists():
-        return []
-    import polars as pl
-
-    manifest = pl.read_parquet(paths.files_manifest, columns=["source_file", "sha256", "status"])
-    return manifest.filter(pl.col("status") == "landed").select("source_file", "sha256").to_dicts()
+def input_files(state: list[dict]) -> list[dict[str, str]]:
+    """(source_file, sha256) of every landed export of a `lake_state`: a run's inputs."""
+    return [{"source_file": r["source_file"], "sha256": r["sha256"]} for r in state]
 
 
 def log_run(paths: Paths, run: RunRecord) -> None:
@@ -154,8 +149,9 @@ def build_fingerprint(paths: Paths, parser_version: int) -> str:
     return h.hexdigest()
 
 
-def last_good_fingerprint(warehouse: Path) -> str | None:
-    """The fingerprint of the warehouse's latest build, if that build succeeded; else None."""
+def _read_if_recorded(warehouse: Path, sql: str) -> list[tuple] | None:
+    """The rows of `sql` on the warehouse, read-only; None when there is no warehouse, it cannot be
+    opened, or it has no such record (a table from an older classchat, or none)."""
     if not warehouse.exists():
         return None
     import duckdb
@@ -165,14 +161,20 @@ def last_good_fingerprint(warehouse: Path) -> str | None:
     except duckdb.Error:
         return None
     try:
-        rows = con.execute(
-            "select build_fingerprint, outcome from runs where build_fingerprint is not null "
-            f"order by {LATEST_FIRST} limit 1"
-        ).fetchall()
-    except duckdb.Error:  # no runs table, or one from before fingerprints
+        return con.execute(sql).fetchall()
+    except duckdb.Error:
         return None
     finally:
         con.close()
+
+
+def last_good_fingerprint(warehouse: Path) -> str | None:
+    """The fingerprint of the warehouse's latest build, if that build succeeded; else None."""
+    rows = _read_if_recorded(
+        warehouse,
+        "select build_fingerprint, outcome from runs where build_fingerprint is not null "
+        f"order by {LATEST_FIRST} limit 1",
+    )
     return rows[0][0] if rows and rows[0][1] in ("success", "quarantined") else None
 
 
@@ -229,20 +231,9 @@ def record_built_from(warehouse: Path, state: list[dict]) -> None:
 def built_from(warehouse: Path) -> list[dict] | None:
     """The lake state the warehouse was built from, or None if unknown (no warehouse, or one from
     before this record existed)."""
-    if not warehouse.exists():
+    rows = _read_if_recorded(warehouse, f"select source_file, sha256, session_id, ingested_at from {BUILT_FROM_TABLE}")
+    if rows is None:
         return None
-    import duckdb
-
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        rows = con.execute(f"select source_file, sha256, session_id, ingested_at from {BUILT_FROM_TABLE}").fetchall()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
     return [dict(zip(("source_file", "sha256", "session_id", "ingested_at"), r, strict=True)) for r in rows]
 
 

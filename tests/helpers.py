@@ -53,3 +53,20 @@ def build_warehouse(paths: Paths) -> Paths:
 
     run_stages(paths, "test-build", ingest=True, build=True, say=lambda _msg: None)
     return paths
+
+
+# A real browser for the report's tests: Debian's chromium driven by Playwright, offline (STACK.md).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def browser_missing() -> str | None:
+    """Why a browser test cannot run here (no playwright, no chromium), or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    if not Path(CHROMIUM).exists():
+        return "chromium is not installed (Debian package chromium)"
+    return None

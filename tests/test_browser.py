@@ -21,11 +21,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, build_warehouse
+from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, browser_missing, build_warehouse
 
 from classchat.config import Paths
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUT = Path(__file__).resolve().parents[1] / "test-output" / "browser"
 PAGES = {  # url path -> text the page must show once rendered
     "": "Courses side by side",
@@ -37,17 +36,7 @@ PAGES = {  # url path -> text the page must show once rendered
 }
 
 
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    if not Path(CHROMIUM).exists():
-        return "chromium is not installed (Debian package chromium)"
-    return None
-
-
-reason = _missing()
+reason = browser_missing()
 if reason and os.environ.get("CLASSCHAT_REQUIRE_BROWSER") == "1":
     raise RuntimeError(f"the browser test is required here but {reason}")
 pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
@@ -108,8 +97,7 @@ def browser():
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=CHROMIUM_ARGS,
         )
         yield b
         b.close()

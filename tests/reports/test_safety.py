@@ -38,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import add_export, build_warehouse
+from helpers import CHROMIUM, CHROMIUM_ARGS, add_export, browser_missing, build_warehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
@@ -293,20 +293,7 @@ def test_people_header_and_session_title_are_plain_text(report: Paths) -> None:
     assert "`hostile/2024-06-05_**bold**_:red[alarm]`" in "\n".join(c.value for c in at.caption)
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _browser_missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    if not Path(CHROMIUM).exists():
-        return "chromium is not installed (Debian package chromium)"
-    return None
-
-
-@pytest.mark.skipif(_browser_missing() is not None, reason=_browser_missing() or "")
+@pytest.mark.skipif(browser_missing() is not None, reason=browser_missing() or "")
 def test_in_a_browser_no_link_no_bold_no_colour(hostile: Paths) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -323,8 +310,7 @@ def test_in_a_browser_no_link_no_bold_no_colour(hostile: Paths) -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update"],
+                args=CHROMIUM_ARGS,
             )
             page = browser.new_page()
             for path, heading in (("people", LINK), ("session", CSV_TITLE)):
