@@ -7,6 +7,8 @@ A missing value (None, NaN, NaT) reads as "–".
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 
@@ -69,3 +71,39 @@ def fmt_date(value: object) -> str:
 
 def fmt_time(value: object, seconds: bool = False) -> str:
     return "–" if missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+# --- answer evidence in words -------------------------------------------------------
+# The signals of int_questions_answered (docs/answers.md, "Signals and weights") as staff read
+# them beside an answer link, so they can judge it: the Session page and the export alike.
+EVIDENCE_WORDS: dict[str, str] = {
+    "reply": "a reply to (or quote of) the question",
+    "addresses_asker": "addresses the asker",
+    "addresses_other": "against: addresses someone else",
+    "shared_terms": "shares words with the question",
+    "answer_cue": "fits the question's form (yes/no, because, how, when, where, how many, what)",
+    "cue_mismatch": "against: yes/no to a why/how/what question",
+    "staff": "written by staff",
+    "helper": "by someone who answered earlier in the session",
+    "acknowledged": "the asker thanked or said ok after it",
+    "next_message": "the next message",
+    "second_message": "the second message after it",
+    "thanks": "against: opens with thanks",
+    "late": "against: more than a few minutes later",
+    "asked_again": "against: the asker asked again before it",
+}
+
+
+def evidence_words(evidence: object) -> str:
+    """The signals behind an answer link (a list of signal names) as words, joined by "; "."""
+    if evidence is None or evidence is pd.NA or isinstance(evidence, float) and math.isnan(evidence):
+        return ""
+    return "; ".join(EVIDENCE_WORDS.get(str(e), str(e).replace("_", " ")) for e in list(evidence))
+
+
+def fmt_score(score: object) -> str:
+    """An answer score as staff read it: one decimal, no trailing .0."""
+    if missing(score):
+        return ""
+    return f"{float(score):.1f}".removesuffix(".0")
+

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from classchat.reports import ui
-from classchat.reports.export import evidence_words
+from classchat.reports.fmt import evidence_words
 
 SESSION_SQL = "select * from sessions where session_id = ?"
 

@@ -1,0 +1,268 @@
+"""The course page of the HTML export: key figures, the term, the sessions, participation, unanswered questions.
+
+Owns what a course export shows and how it reads: the course's key figures,
+messages and questions per session over the term, one row per session, who
+carries the chat (the most active tenth, half of the messages, the
+silent-ish) with a histogram and the most active people, and the questions
+nobody answered. Data comes from `reports.export_data`, HTML from
+`reports.export_parts`, charts from `reports.svg`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from classchat.reports.export_data import COURSE_PEOPLE_SQL, COURSE_UNANSWERED_SQL, SESSIONS_SQL, Data
+from classchat.reports.fmt import (
+    fmt_date,
+    fmt_int,
+    fmt_mean,
+    fmt_pct,
+    fmt_ratio,
+    fmt_seconds,
+    fmt_time,
+    missing,
+)
+from classchat.reports.export_parts import (
+    MAX_LIST_ROWS,
+    TOP_PEOPLE,
+    chat_text,
+    empty_note,
+    esc,
+    hidden_private,
+    html_table,
+    is_true,
+    kpi_cards,
+    person_label,
+    plural,
+    role_badge,
+    section,
+    session_name,
+)
+from classchat.reports.svg import BLUE, ORANGE, RED, Series, bar_list_chart, column_chart
+
+QUIET_MAX_MESSAGES = 2  # "silent-ish": at most this many messages over the whole term
+
+# --- the course page ------------------------------------------------------------------
+
+
+def course_page(data: Data, c: pd.Series) -> tuple[str, str]:
+    course = str(c["course_id"])
+    sessions = data.frame(SESSIONS_SQL, course)
+    people = data.frame(COURSE_PEOPLE_SQL, course)
+    unanswered = data.frame(COURSE_UNANSWERED_SQL, course)
+
+    span = fmt_date(c.get("first_session_date"))
+    if fmt_date(c.get("last_session_date")) != span:
+        span += f" – {fmt_date(c.get('last_session_date'))}"
+    n_sessions = int(c["n_sessions"] or 0)
+    header = (
+        f'<header><p class="kicker">classchat · course report</p><h1>{esc(course)}</h1>'
+        f'<p class="sub">{esc(plural(n_sessions, "session"))} · {esc(span)}</p></header>'
+    )
+
+    top10 = _top_share(people["n_messages"]) if not people.empty else None
+    n_questions, n_unanswered = int(c.get("n_questions") or 0), int(c.get("n_unanswered_questions") or 0)
+    kpis = kpi_cards(
+        [
+            ("sessions", "Sessions", fmt_int(c["n_sessions"]), span),
+            ("participants", "Participants", fmt_int(c["n_participants"]),
+             f"{fmt_mean(c.get('participants_per_session'))} per session"),
+            ("messages_per_session", "Messages per session", fmt_mean(c["messages_per_session"]),
+             f"{fmt_int(c.get('n_messages'))} in all"),
+            ("questions_per_session", "Questions per session", fmt_mean(c["questions_per_session"]),
+             f"{fmt_int(n_questions)} in all"),
+            ("answered_share", "Answered", fmt_pct(c["answered_share"]),
+             f"{fmt_int(n_unanswered)} unanswered" if n_questions else "no questions"),
+            ("median_response", "Median response", fmt_seconds(c["median_response_seconds"]),
+             "question to first answer"),
+            ("participation_gini", "Participation inequality", fmt_ratio(c["participation_gini"]),
+             f"Gini; top 10% sent {fmt_pct(top10)}" if top10 is not None else "Gini"),
+            ("tech_issues", "Tech issues", fmt_int(c.get("n_tech_issues")), "can't hear, frozen…"),
+        ]
+    )
+
+    parts = [header, kpis, _course_trend(sessions), _course_sessions_table(sessions),
+             _course_participation(people), _course_unanswered(unanswered, n_unanswered)]
+    return f"{course} · classchat course report", "".join(parts)
+
+
+def _top_share(counts: pd.Series) -> float | None:
+    """Share of messages sent by the most active tenth (at least one person), as the marts define it."""
+    values = sorted((int(v) for v in counts if not missing(v)), reverse=True)
+    total = sum(values)
+    if not total:
+        return None
+    k = max(1, math.ceil(len(values) / 10))
+    return sum(values[:k]) / total
+
+
+def _course_trend(sessions: pd.DataFrame) -> str:
+    if sessions.empty:
+        return section("Over the term", empty_note("No sessions yet."))
+    labels = [pd.Timestamp(d).strftime("%m-%d") if not missing(d) else "?" for d in sessions["session_date"]]
+    msgs = [int(v or 0) for v in sessions["n_messages"]]
+    qs = [int(v or 0) for v in sessions["n_questions"]]
+    unans = [int(v or 0) for v in sessions["n_unanswered_questions"]]
+    tips = [
+        f"{fmt_date(r.session_date)} {session_name(pd.Series(r._asdict()))}: {m} messages, {q} questions, "
+        f"{u} unanswered"
+        for r, m, q, u in zip(sessions.itertuples(index=False), msgs, qs, unans, strict=True)
+    ]
+    few = len(labels) <= 16
+    every = max(1, math.ceil(len(labels) / 14))
+    chart = column_chart(
+        labels,
+        [Series("messages", msgs, BLUE), Series("questions", qs, ORANGE, "line"),
+         Series("unanswered", unans, RED, "line", labelled=False)],
+        label="Messages and questions per session over the term",
+        y_title="per session",
+        tick_at=lambda i: i % every == 0,
+        tooltips=tips,
+        value_labels=few,
+        legend=[("messages", BLUE, "bar"), ("questions", ORANGE, "line"), ("unanswered", RED, "line")],
+    )
+    return section(
+        "Over the term", chart, note="Messages (bars) and questions (lines) in each session, by date."
+    )
+
+
+def _course_sessions_table(sessions: pd.DataFrame) -> str:
+    if sessions.empty:
+        return ""
+    rows = []
+    for _, s in sessions.iterrows():
+        nq = int(s["n_questions"] or 0)
+        answered = 1 - int(s["n_unanswered_questions"] or 0) / nq if nq else None
+        peak = "–"
+        if not missing(s.get("peak_minute_at")):
+            peak = f"{fmt_time(s['peak_minute_at'])} ({fmt_int(s.get('peak_minute_messages'))})"
+        rows.append(
+            [
+                esc(fmt_date(s["session_date"])),
+                f'{esc(session_name(s))}<div class="id">{esc(s["session_id"])}</div>',
+                esc(fmt_int(s["n_messages"])),
+                esc(fmt_int(s["n_participants"])),
+                esc(fmt_int(s["n_questions"])),
+                esc(fmt_int(s["n_unanswered_questions"])),
+                esc(fmt_pct(answered)),
+                esc(fmt_seconds(s.get("median_response_seconds"))),
+                esc(peak),
+                esc(fmt_ratio(s.get("participation_gini"))),
+                esc(fmt_int(s.get("n_tech_issues"))),
+            ]
+        )
+    headers = [("Date", "nowrap"), ("Session", "wide"), ("Messages", "num"), ("People", "num"),
+               ("Questions", "num"), ("Unanswered", "num"), ("Answered", "num"), ("Median response", "num"),
+               ("Peak minute", "num"), ("Gini", "num"), ("Tech", "num")]
+    return section(
+        "Sessions", html_table(headers, rows, cls="sessions"),
+        note="One row per class session. Peak minute: the busiest minute and its messages. "
+        "Gini: inequality of messages per participant (0 everyone equal, near 1 one person talks).",
+    )
+
+
+# messages per person over the term: (from, to or None, label)
+_BUCKETS = [
+    (1, 1, "1"), (2, 2, "2"), (3, 5, "3–5"), (6, 10, "6–10"), (11, 20, "11–20"), (21, 50, "21–50"),
+    (51, 100, "51–100"), (101, None, "101+"),
+]
+
+
+def _course_participation(people: pd.DataFrame) -> str:
+    if people.empty:
+        return section("Participation", empty_note("Nobody has written in this course yet."))
+    counts = [int(v or 0) for v in people["n_messages"]]
+    total, n = sum(counts), len(counts)
+    # who carries the chat
+    ordered = sorted(counts, reverse=True)
+    half, running, k_half = total / 2, 0, 0
+    for k_half, v in enumerate(ordered, start=1):
+        running += v
+        if running >= half:
+            break
+    k10 = max(1, math.ceil(n / 10))
+    top10 = sum(ordered[:k10]) / total if total else 0
+    quiet = sum(1 for v in counts if v <= QUIET_MAX_MESSAGES)
+    once = int((people["n_sessions"] == 1).sum())
+    n_sessions_max = int(people["n_sessions"].max())
+    facts = [
+        f"<li>The most active tenth ({esc(plural(k10, 'person', 'people'))}) sent "
+        f"<b>{esc(fmt_pct(top10))}</b> "
+        f"of the {esc(fmt_int(total))} messages.</li>",
+        f"<li>Half of all messages came from <b>{esc(plural(k_half, 'person', 'people'))}</b> "
+        f"({esc(fmt_pct(k_half / n))} of participants).</li>",
+        f"<li><b>{esc(fmt_int(quiet))}</b> of {esc(fmt_int(n))} participants ({esc(fmt_pct(quiet / n))}) are "
+        f"silent-ish: at most {QUIET_MAX_MESSAGES} messages over the term.</li>",
+    ]
+    if n_sessions_max > 1:
+        facts.append(f"<li><b>{esc(fmt_int(once))}</b> wrote in only one session.</li>")
+    facts.append(
+        '<li class="muted">People who never wrote in the chat are not in the exports and so not counted.</li>'
+    )
+
+    buckets = [
+        (lo, hi, lab, sum(1 for v in counts if lo <= v and (hi is None or v <= hi)))
+        for lo, hi, lab in _BUCKETS
+    ]
+    while len(buckets) > 1 and buckets[-1][3] == 0:
+        buckets.pop()
+    histogram = column_chart(
+        [b[2] for b in buckets],
+        [Series("people", [b[3] for b in buckets], BLUE)],
+        label="Participants by number of messages over the term",
+        y_title="people",
+        bar_colors=[ORANGE if b[1] is not None and b[1] <= QUIET_MAX_MESSAGES else BLUE for b in buckets],
+        value_labels=True,
+        legend=[("silent-ish", ORANGE, "bar"), ("more active", BLUE, "bar")],
+        height=220,
+    )
+    top = people.head(TOP_PEOPLE)
+    carriers = bar_list_chart(
+        [
+            (
+                person_label(r["display_name"], r["role"]),
+                int(r["n_messages"]),
+                f"{int(r['n_messages']):,} · {fmt_pct(int(r['n_messages']) / total if total else None)}",
+            )
+            for _, r in top.iterrows()
+        ],
+        label=f"The {len(top)} most active participants of the course",
+    )
+    body = (
+        f'<ul class="facts">{"".join(facts)}</ul>'
+        f"<h3>Messages per person</h3>{histogram}"
+        f'<p class="caption">How many people wrote 1, 2, 3–5, … messages over the term.</p>'
+        f"<h3>Who carries the chat</h3>{carriers}"
+        f'<p class="caption">The {len(top)} most active participants: messages and share of all messages.</p>'
+    )
+    return section("Participation", body)
+
+
+def _course_unanswered(unanswered: pd.DataFrame, n_unanswered: int) -> str:
+    public = unanswered.loc[~unanswered["is_private"].fillna(False).astype(bool)]
+    hidden = len(unanswered) - len(public)
+    if unanswered.empty:
+        return section("Unanswered questions", empty_note("Every question got an answer."))
+    shown = public.head(MAX_LIST_ROWS)
+    rows = [
+        [
+            esc(fmt_date(r["session_date"])),
+            esc(fmt_time(r["sent_at"])),
+            esc(r["asker"]) + role_badge(r["role"]),
+            chat_text(r["question"], r["language"])
+            + (' <span class="tag">asked again later</span>' if is_true(r["is_repeated_question"]) else ""),
+        ]
+        for _, r in shown.iterrows()
+    ]
+    note = (
+        f"{esc(plural(n_unanswered, 'question'))} nobody answered (or the asker had to ask again), "
+        "oldest first."
+        + (f" The first {MAX_LIST_ROWS} are listed." if len(public) > MAX_LIST_ROWS else "")
+        + esc(hidden_private(hidden, "question"))
+    )
+    table = html_table([("Date", "nowrap"), ("Time", "nowrap"), ("Asked by", "who"), ("Question", "wide")], rows,
+                   cls="list")
+    return section("Unanswered questions", table if rows else "", note=note)

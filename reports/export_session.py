@@ -1,0 +1,277 @@
+"""The session page of the HTML export: one class after the lecture.
+
+Owns what a session export shows and how it reads: the session's key figures,
+messages per minute with the peaks marked and labelled, the questions with
+their answers, response times and the evidence behind each answer link, the
+question topics, the most active participants, tech trouble and links. The
+text of private messages is never shown (they are counted). Data comes from
+`reports.export_data`, HTML from `reports.export_parts`, charts from
+`reports.svg`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from classchat.reports.export_data import (
+    LINKS_SQL,
+    MINUTES_SQL,
+    QUESTIONS_SQL,
+    TECH_SQL,
+    TOP_PARTICIPANTS_SQL,
+    TOPICS_SQL,
+    Data,
+)
+from classchat.reports.fmt import (
+    evidence_words,
+    fmt_date,
+    fmt_int,
+    fmt_minutes,
+    fmt_pct,
+    fmt_ratio,
+    fmt_score,
+    fmt_seconds,
+    fmt_time,
+    missing,
+)
+from classchat.reports.export_parts import (
+    MAX_LIST_ROWS,
+    TOP_PEOPLE,
+    chat_text,
+    empty_note,
+    esc,
+    hidden_private,
+    html_table,
+    is_true,
+    kpi_cards,
+    person_label,
+    plural,
+    role_badge,
+    section,
+    session_name,
+)
+from classchat.reports.svg import BLUE, ORANGE, RED, Series, bar_list_chart, column_chart
+
+# --- the session page -----------------------------------------------------------------
+
+
+def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
+    sid = str(s["session_id"])
+    minutes = data.frame(MINUTES_SQL, sid)
+    questions = data.frame(QUESTIONS_SQL, sid)
+    topics = data.optional("question_topics", TOPICS_SQL, sid)
+    tech = data.frame(TECH_SQL, sid)
+    links = data.frame(LINKS_SQL, sid)
+    top = data.frame(TOP_PARTICIPANTS_SQL, sid)
+
+    name = session_name(s)
+    when = fmt_date(s["session_date"])
+    if not missing(s.get("started_at")) and not missing(s.get("ended_at")):
+        when += f" · {fmt_time(s['started_at'])}–{fmt_time(s['ended_at'])}"
+    extra = []
+    if not missing(s.get("instructor")):
+        extra.append(f"instructor {s['instructor']}")
+    if not missing(s.get("timezone")):
+        extra.append(str(s["timezone"]))
+    if not missing(s.get("source_format")):
+        extra.append(f"{s['source_format']} export")
+    header = (
+        f'<header><p class="kicker">classchat · session report · {esc(s["course_id"])}</p>'
+        f"<h1>{esc(name)}</h1>"
+        f'<p class="sub">{esc(when)}{"".join(" · " + esc(x) for x in extra)}</p>'
+        f'<p class="id">{esc(sid)}</p></header>'
+    )
+    peak = "–"
+    if not missing(s.get("peak_minute_at")):
+        peak = fmt_time(s["peak_minute_at"])
+    nq = int(s.get("n_questions") or 0)
+    peak_n = s.get("peak_minute_messages")
+    kpis = kpi_cards(
+        [
+            ("messages", "Messages", fmt_int(s["n_messages"]), ""),
+            ("participants", "Participants", fmt_int(s["n_participants"]),
+             f"Gini {fmt_ratio(s.get('participation_gini'))}"),
+            ("questions", "Questions", fmt_int(s["n_questions"]), ""),
+            ("unanswered", "Unanswered", fmt_int(s.get("n_unanswered_questions")),
+             f"{fmt_pct(1 - int(s.get('n_unanswered_questions') or 0) / nq)} answered" if nq else ""),
+            ("median_response", "Median response", fmt_seconds(s.get("median_response_seconds")),
+             "question to first answer"),
+            ("duration", "Duration", fmt_minutes(s.get("duration_minutes")), "first to last message"),
+            ("peak_minute", "Peak minute", peak,
+             "" if missing(peak_n) else plural(int(peak_n), "message")),
+            ("tech_issues", "Tech issues", fmt_int(s.get("n_tech_issues")), "can't hear, frozen…"),
+        ]
+    )
+    parts = [
+        header,
+        kpis,
+        _session_activity(minutes),
+        _session_questions(questions),
+        _session_topics(topics),
+        _session_people(top, int(s.get("n_messages") or 0)),
+        _session_messages_list("Tech issues", tech, "No tech trouble was reported in the chat.",
+                               "Messages about sound, video or connection trouble.", "message"),
+        _session_messages_list("Links shared", links, "No links were posted.",
+                               "Links are shown as text only; copy them to open.", "link"),
+    ]
+    return f"{name} · {s['course_id']} · classchat session report", "".join(parts)
+
+
+def _session_activity(minutes: pd.DataFrame) -> str:
+    if minutes.empty:
+        return section("Messages per minute", empty_note("No messages in this session."))
+    times = [pd.Timestamp(t) for t in minutes["minute_at"]]
+    msgs = [int(v or 0) for v in minutes["n_messages"]]
+    qs = [int(v or 0) for v in minutes["n_questions"]]
+    peak = [bool(v) if not missing(v) else False for v in minutes["is_peak"]]
+    n = len(times)
+    step = next((m for m in (1, 2, 5, 10, 15, 20, 30, 60, 120, 240) if n / m <= 12), 480)
+
+    def tick(i: int) -> bool:
+        return (times[i].hour * 60 + times[i].minute) % step == 0 or (n <= 12)
+
+    # label the biggest peaks; every peak gets a marker
+    peak_idx = [i for i in range(n) if peak[i]]
+    labelled = set(sorted(peak_idx, key=lambda i: (-msgs[i], i))[:4])
+    annotations = {i: (f"{times[i]:%H:%M} · {msgs[i]}" if i in labelled else "") for i in peak_idx}
+    tips = [f"{t:%H:%M}: {m} messages, {q} questions" + (" (peak)" if p else "")
+            for t, m, q, p in zip(times, msgs, qs, peak, strict=True)]
+    chart = column_chart(
+        [f"{t:%H:%M}" for t in times],
+        [Series("messages", msgs, BLUE), Series("questions", qs, ORANGE, "inner")],
+        label="Messages per minute, peaks marked",
+        y_title="messages per minute",
+        tick_at=tick,
+        bar_colors=[RED if p else BLUE for p in peak],
+        tooltips=tips,
+        annotations=annotations,
+        legend=[("messages", BLUE, "bar"), ("peak minute", RED, "bar"), ("questions", ORANGE, "bar")],
+        height=280,
+    )
+    if peak_idx:
+        listed = ", ".join(
+            f"{times[i]:%H:%M} ({plural(msgs[i], 'message')}"
+            + (f", {plural(qs[i], 'question')}" if qs[i] else "")
+            + ")"
+            for i in peak_idx
+        )
+        note = f"Peaks (bursts well above the session's own level): {esc(listed)}."
+    else:
+        note = "No minute stood out as a peak."
+    silent = sum(1 for v in msgs if v == 0)
+    note += f" {esc(plural(silent, 'minute'))} of {esc(fmt_int(n))} without messages."
+    return section("Messages per minute", chart + f'<p class="caption">{note}</p>')
+
+
+def _session_questions(questions: pd.DataFrame) -> str:
+    if questions.empty:
+        return section("Questions", empty_note("No questions were detected in this session."))
+    private = questions["is_private"].fillna(False).astype(bool)
+    public = questions.loc[~private]
+    rows = []
+    for _, q in public.iterrows():
+        if is_true(q["is_unanswered"]) or missing(q["answered_by"]):
+            status = '<span class="status no">unanswered</span>'
+            if is_true(q["is_repeated_question"]):
+                status += ' <span class="tag">asked again later</span>'
+            response, answer = "–", ""
+        else:
+            who = "TA" if q["answer_source"] == "ta" else str(q["answer_source"] or "")
+            status = f'<span class="status yes">answered</span> <span class="tag">{esc(who)}</span>'
+            response = esc(fmt_seconds(q["response_seconds"]))
+            if is_true(q["answer_is_private"]):
+                answer = '<span class="muted">(a private reply)</span>'
+            else:
+                answer = (
+                    f'<span class="who">{esc(q["answerer"])}:</span> '
+                    + chat_text(q["answer"], q["answer_language"])
+                )
+            answer += (
+                f'<br><span class="evidence">evidence (score {esc(fmt_score(q["answer_score"]))}): '
+                f'{esc(evidence_words(q["answer_evidence"]))}</span>'
+            )
+        rows.append(
+            [
+                esc(fmt_time(q["sent_at"], seconds=True)),
+                esc(q["asker"]) + role_badge(q["role"]),
+                chat_text(q["question"], q["language"]),
+                status,
+                response,
+                answer,
+            ]
+        )
+    n_un = int(questions["is_unanswered"].fillna(False).astype(bool).sum())
+    note = (
+        f"{esc(plural(len(questions), 'question'))}, {esc(fmt_int(n_un))} unanswered. "
+        "Response: time from the question to its first answer. An answer is the later message with the "
+        "strongest evidence (a reply, addressing the asker, shared words, an answer that fits the question's "
+        "form, staff, the asker's thanks, coming soon after) scoring at least the threshold; below it the "
+        "question is unanswered in the chat. Each answer shows its score and the evidence behind it."
+        + esc(hidden_private(int(private.sum()), "question"))
+    )
+    headers = [("Time", "nowrap"), ("Asked by", "who"), ("Question", "wide"), ("Status", "nowrap"),
+               ("Response", "num"), ("Answer", "wide")]
+    return section("Questions", html_table(headers, rows, cls="list questions") if rows else "", note=note)
+
+
+def _session_topics(topics: pd.DataFrame | None) -> str:
+    if topics is None or topics.empty:
+        return section("Question topics", empty_note("Too few questions to find recurring terms."))
+    chart = bar_list_chart(
+        [(str(t["term"]), int(t["n_questions"]), plural(int(t["n_questions"]), "question"))
+         for _, t in topics.iterrows()],
+        label="Terms the session's questions were about",
+        color=ORANGE,
+        label_width=180,
+    )
+    note = "The terms most questions were about, by the number of questions that use them."
+    return section("Question topics", chart, note=note)
+
+
+def _session_people(top: pd.DataFrame, n_messages: int) -> str:
+    if top.empty:
+        return section("Most active participants", empty_note("Nobody wrote in this session."))
+    head = top.head(TOP_PEOPLE)
+    chart = bar_list_chart(
+        [
+            (
+                person_label(r["display_name"], r["role"]),
+                int(r["n_messages"]),
+                f"{int(r['n_messages']):,} · "
+                + fmt_pct(int(r["n_messages"]) / n_messages if n_messages else None),
+            )
+            for _, r in head.iterrows()
+        ],
+        label="The most active participants of the session",
+    )
+    rows = [
+        [esc(r["display_name"]) + role_badge(r["role"]), esc(fmt_int(r["n_messages"])),
+         esc(fmt_int(r["n_questions"])), esc(fmt_int(r["n_answers"])), esc(fmt_int(r.get("n_tech_issues")))]
+        for _, r in head.iterrows()
+    ]
+    table = html_table([("Participant", "who"), ("Messages", "num"), ("Questions", "num"), ("Answers", "num"),
+                    ("Tech issues", "num")], rows, cls="people")
+    quiet = int((top["n_messages"] <= 1).sum())
+    note = (
+        f"{esc(plural(len(top), 'person', 'people'))} wrote; {esc(fmt_int(quiet))} of them only once. "
+        "Answers: messages that answered someone's question."
+    )
+    return section("Most active participants", chart + table, note=note)
+
+
+def _session_messages_list(title: str, frame: pd.DataFrame, empty: str, note: str, what: str) -> str:
+    if frame.empty:
+        return section(title, empty_note(empty))
+    private = frame["is_private"].fillna(False).astype(bool)
+    public = frame.loc[~private]
+    rows = [
+        [
+            esc(fmt_time(r["sent_at"], seconds=True)),
+            esc(r["sender_name"]),
+            chat_text(r["body"], r["language"]),
+        ]
+        for _, r in public.head(MAX_LIST_ROWS).iterrows()
+    ]
+    full_note = esc(note) + esc(hidden_private(int(private.sum()), what))
+    table = html_table([("Time", "nowrap"), ("From", "who"), ("Message", "wide")], rows, cls="list")
+    return section(title, table if rows else "", note=full_note)
