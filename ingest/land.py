@@ -49,6 +49,7 @@ import polars as pl
 
 from classchat.config import Paths
 from classchat.files import atomic_path
+from classchat.ingest.attendance import AttendanceReport, land_attendance
 from classchat.ingest.decode import UnreadableFile, decode_many
 from classchat.ingest.layouts import LAYOUT_FIT_THRESHOLD, get_layout
 from classchat.ingest.parse import PARSER_VERSION, FileText, parse_batch
@@ -121,6 +122,7 @@ class IngestReport:
     repaired: list[str] = field(default_factory=list)  # exports re-landed because their lake file was damaged
     warnings: list[str] = field(default_factory=list)  # landed, but a person should look (dates, time basis)
     n_roster_rows: int = 0
+    attendance: AttendanceReport | None = None  # attendance reports (raw/<course>/*.csv), ingest/attendance.py
     seconds: float = 0.0
 
     @property
@@ -161,7 +163,7 @@ class IngestReport:
                     lines.append(
                         f"  {row['source_file']}: {row['n_rejected_lines']} line(s) rejected, see lake/rejects"
                     )
-        return lines
+        return lines + (self.attendance.summary_lines() if self.attendance else [])
 
 
 def ingest(
@@ -329,6 +331,7 @@ def ingest(
     ):
         write_parquet_atomic(manifest.sort("source_file"), paths.files_manifest)
     _remove_unreferenced(paths, manifest)
+    report.attendance = land_attendance(paths, prune=prune, rebuild=rebuild)  # after the chats, never instead
     report.seconds = time.perf_counter() - started
     return report
 
