@@ -205,12 +205,32 @@
         ),
         list_filter(
             list_transform(
-                range(1, length(regexp_replace({{ body }}, '[的了是吗呢啊吧么嘛呀哦噢嗯我你他她它们这那个些什么怎为啥哪谁有没不也都就还在和与或会能要可以一下老师同学请问哈呃额对好]', ' ', 'g'))),
-                lambda i: substr(regexp_replace({{ body }}, '[的了是吗呢啊吧么嘛呀哦噢嗯我你他她它们这那个些什么怎为啥哪谁有没不也都就还在和与或会能要可以一下老师同学请问哈呃额对好]', ' ', 'g'), i, 2)
+                range(1, length(regexp_replace({{ body }}, {{ han_function_chars() }}, ' ', 'g'))),
+                lambda i: substr(regexp_replace({{ body }}, {{ han_function_chars() }}, ' ', 'g'), i, 2)
             ),
             lambda b: regexp_matches(b, '^\p{Han}{2}$')
         )
     )))
+{%- endmacro %}
+
+{% macro han_function_chars() -%}
+    {#- Han characters that say nothing about a topic (particles, pronouns, auxiliaries; the words 老师 同学 请问 可以 一下 什么): removed before Han terms are taken. -#}
+    '老师|同学|请问|可以|一下|什么|[一的了是吗呢啊吧么嘛呀哦噢嗯我你他她它们这那个些怎为啥哪谁有没不也都就还在和与或会能要对好哈呃额]'
+{%- endmacro %}
+
+{% macro content_chars(body) -%}
+    {#-
+        The Han content characters of a short message, as a sorted list without duplicates,
+        for the echo signal: a terse Chinese answer repeats a character of the question
+        rather than a whole bigram ("是学习出来的？" - "学的"). Function characters
+        (han_function_chars) are removed first; only the first content_terms_max_chars characters are read.
+    -#}
+    list_sort(list_distinct(
+        regexp_extract_all(
+            regexp_replace(left({{ body }}, {{ var('content_terms_max_chars') }}), {{ han_function_chars() }}, '', 'g'),
+            '\p{Han}'
+        )
+    ))
 {%- endmacro %}
 
 {% macro strip_address(body_lower) -%}
@@ -281,6 +301,11 @@
 {% macro cue_mismatch(form, cues, core_length) -%}
     {#- A message opening with yes/no to a question that asks why, how, what, when, where or how many. -#}
     ({{ form }} not in ('yesno', 'tech') and list_contains({{ cues }}, 'yesno'))
+{%- endmacro %}
+
+{% macro says_same_question(body_lower) -%}
+    {#- A question that says it asks the previous question again: "同问", "我也想问", "same question", "me too", "+1". -#}
+    regexp_matches(trim({{ body_lower }}), '^(同问|同求|我也想问|我也想知道|我也是|same question|same here|me too|\+1|i have the same question|i was wondering the same)')
 {%- endmacro %}
 
 {% macro is_thanks(body) -%}

@@ -43,6 +43,7 @@ classified as (
         message_kind in ('text', 'reply')
             and (contains(body, '@') or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')) as may_address_someone,
         {{ content_terms('body') }} as content_terms,
+        {{ content_chars('body') }} as content_chars,
         case when base_intent = 'tech_issue' then 'tech' else {{ question_form('body') }} end as question_form,
         {{ answer_cues('body') }} as answer_cues,
         length({{ strip_address('lower(body)') }}) as core_length,

@@ -61,7 +61,7 @@ candidates as (
 
     select
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
-        body_lower, reply_to_message_id, quoted_text, content_terms, answer_cues, core_length, is_thanks,
+        body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
         substantive_upto, may_address_someone,
     from messages
     where is_substantive
@@ -179,7 +179,12 @@ pairs as (
         ) as addresses_asker,
         coalesce(len(list_filter(addressed.addressed_user_ids, lambda u: u != questions.user_id)) > 0, false)
             as addresses_someone_else,
-        coalesce(len(list_intersect(questions.content_terms, candidates.content_terms)), 0) as n_shared_terms,
+        greatest(
+            coalesce(len(list_intersect(questions.content_terms, candidates.content_terms)), 0),
+            -- echo: a terse Han answer repeats a character of the question ("是学习出来的？" - "学的")
+            case when len(candidates.content_chars) between 1 and {{ var('echo_max_chars') }}
+                and len(list_intersect(questions.content_chars, candidates.content_chars)) > 0 then 1 else 0 end
+        ) as n_shared_terms,
         coalesce({{ cue_fits('questions.question_form', 'candidates.answer_cues') }}, false) as cue_fits,
         coalesce({{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'candidates.core_length') }}, false)
             as cue_mismatch,
@@ -247,15 +252,37 @@ acknowledged as (
 
 ),
 
+-- the asker's first thanks/ok after the question, within the window: a candidate after it comes
+-- when the asker already had their answer (in the chat, or by voice: "了解了，谢谢老师")
+asker_done as (
+
+    select
+        questions.message_id as question_id,
+        min(asker_messages.seq) as done_seq,
+    from questions
+    inner join messages as asker_messages
+        on questions.session_id = asker_messages.session_id
+        and questions.user_id = asker_messages.user_id
+        and asker_messages.seq > questions.seq
+        and asker_messages.sent_at <= questions.sent_at + to_minutes({{ window }})
+    inner join thanks
+        on asker_messages.message_id = thanks.message_id
+    group by questions.message_id
+
+),
+
 signals as (
 
     select
         pairs.*,
         coalesce(acknowledged.is_acknowledged_next or acknowledged.is_thanked_by_name, false) as is_acknowledged,
+        coalesce(asker_done.done_seq < pairs.answer_seq, false) as after_asker_done,
     from pairs
     left join acknowledged
         on pairs.question_id = acknowledged.question_id
         and pairs.answer_id = acknowledged.answer_id
+    left join asker_done
+        on pairs.question_id = asker_done.question_id
 
 ),
 
@@ -276,6 +303,7 @@ scored as (
         + {{ w.thanks }} * is_thanks::int
         + {{ w.late }} * is_late::int
         + {{ w.asked_again }} * asked_again::int
+        + {{ w.after_asker_done }} * after_asker_done::int
             as base_score,
     from signals
 
@@ -392,10 +420,95 @@ best as (
             case when n_between = 1 then 'second_message' end,
             case when is_thanks then 'thanks' end,
             case when is_late then 'late' end,
-            case when asked_again then 'asked_again' end
+            case when asked_again then 'asked_again' end,
+            case when after_asker_done then 'after_asker_done' end
         ], lambda s: s is not null) as evidence,
     from linked
     where strength_rank = 1
+
+),
+
+-- questions that ask the same thing share their answers: the asker's follow-up (their next
+-- substantive message is another question, within answer_quick_minutes: "MSE可以用在分类问题吗" -
+-- "还是说可以用 但是效果不好？"), a question that says it is the previous one again ("同问", "same
+-- question", "me too"), or a question within the window sharing at least same_question_min_terms content terms
+-- with it. A question with no answer of its own takes the strongest answer of such a question that
+-- came after it (one hop).
+previous_question as (
+
+    select
+        message_id,
+        lag(message_id) over (partition by session_id order by seq) as previous_id,
+    from questions
+
+),
+
+same_question as (
+
+    select earlier.message_id as question_id, later.message_id as other_id,
+    from questions as earlier
+    inner join questions as later
+        on earlier.session_id = later.session_id
+        and later.seq > earlier.seq
+        and later.sent_at <= earlier.sent_at + to_minutes({{ window }})
+    left join previous_question on later.message_id = previous_question.message_id
+    where (
+            earlier.user_id = later.user_id
+            and later.substantive_upto = earlier.substantive_upto
+            and later.sent_at <= earlier.sent_at + to_minutes({{ quick }})
+        )
+        or (
+            previous_question.previous_id = earlier.message_id
+            and earlier.user_id != later.user_id
+            and {{ says_same_question('later.body_lower') }}
+        )
+        or (
+            len(list_intersect(earlier.content_terms, later.content_terms)) >= {{ var('same_question_min_terms') }}
+            and len(list_intersect(earlier.content_terms, later.content_terms))
+                = least(len(earlier.content_terms), len(later.content_terms))
+        )
+
+),
+
+same_question_both_ways as (
+
+    select question_id, other_id from same_question
+    union
+    select other_id as question_id, question_id as other_id from same_question
+
+),
+
+inherited as (
+
+    select
+        same_question_both_ways.question_id,
+        best.answer_id,
+        best.answerer_user_id,
+        best.score,
+        list_append(best.evidence, 'same_question') as evidence,
+        list_filter(per_question.answer_message_ids, lambda a: a > '') as answer_message_ids,
+        per_question.first_answered_at,
+    from same_question_both_ways
+    inner join questions on same_question_both_ways.question_id = questions.message_id
+    inner join best on same_question_both_ways.other_id = best.question_id
+    inner join per_question on best.question_id = per_question.question_id
+    inner join messages as answers on best.answer_id = answers.message_id
+    where answers.seq > questions.seq
+        and same_question_both_ways.question_id not in (select question_id from best)
+    qualify row_number() over (
+        partition by same_question_both_ways.question_id order by best.score desc, answers.seq
+    ) = 1
+
+),
+
+chosen as (
+
+    select best.question_id, best.answer_id, best.answerer_user_id, best.score, best.evidence,
+        per_question.answer_message_ids, per_question.first_answered_at,
+    from best
+    inner join per_question on best.question_id = per_question.question_id
+    union all
+    select * from inherited
 
 ),
 
@@ -408,7 +521,7 @@ final as (
         questions.user_id as asker_user_id,
         questions.sent_at as asked_at,
         best.answer_id as answer_message_id,
-        per_question.answer_message_ids,
+        best.answer_message_ids,
         case
             when best.answer_id is null then null
             when list_contains(best.evidence, 'reply') then 'reply'
@@ -418,8 +531,8 @@ final as (
         cast(best.score as double) as answer_score,
         best.evidence as answer_evidence,
         answers.user_id as answerer_user_id,
-        per_question.first_answered_at as answered_at,
-        date_diff('second', questions.sent_at, per_question.first_answered_at) as response_seconds,
+        best.first_answered_at as answered_at,
+        date_diff('second', questions.sent_at, best.first_answered_at) as response_seconds,
         case
             when answers.message_id is null then null
             when answers.role in ('instructor', 'ta') then answers.role
@@ -429,8 +542,7 @@ final as (
         best.answer_id is null as is_unanswered,
         questions.landed_at,
     from questions
-    left join best on questions.message_id = best.question_id
-    left join per_question on questions.message_id = per_question.question_id
+    left join chosen as best on questions.message_id = best.question_id
     left join messages as answers on best.answer_id = answers.message_id
     left join repeats on questions.message_id = repeats.question_id
 
