@@ -51,7 +51,16 @@
         Thanks, "1", "ok" and other acknowledgements have none of these.
     -#}
     (
-        regexp_matches({{ strip_urls(body) }}, '[?？]')
+        (
+            regexp_matches({{ strip_urls(body) }}, '[?？]')
+            -- not when a longer statement follows the last '?' ("You meant import? It could be a library
+            -- that is part of the firmware ...": a clarification, then an answer or a remark)
+            and not (
+                length(trim(regexp_extract({{ strip_urls(body) }}, '[?？]([^?？]*)$', 1))) >= {{ var('question_tail_min_chars') }}
+                and length(trim(regexp_extract({{ strip_urls(body) }}, '[?？]([^?？]*)$', 1)))
+                    > length({{ strip_urls(body) }}) - length(regexp_extract({{ strip_urls(body) }}, '[?？]([^?？]*)$', 1))
+            )
+        )
         or regexp_matches(trim({{ strip_urls(body) }}), '(吗|么|呢|嘛|是吧|对吧)[。.!！~～ ]*$')
         or regexp_matches({{ strip_urls(body) }}, '吗[，,；;]')
         or regexp_matches(

@@ -375,7 +375,7 @@ rescored as (
 ),
 
 -- one message answers the question it fits best; a question keeps its candidates above the threshold
-linked as (
+first_assignment as (
 
     select
         *,
@@ -385,6 +385,37 @@ linked as (
         qualify row_number() over (partition by answer_id order by score desc, question_seq desc) = 1
     )
     where score >= {{ threshold }}
+
+),
+
+-- a message that is only a second answer of its question moves to a question it also clears the
+-- threshold for and that has no answer at all (a burst of open questions: the first fit should not
+-- take every message of the burst)
+moved as (
+
+    select rescored.*,
+    from rescored
+    inner join first_assignment as secondary
+        on rescored.answer_id = secondary.answer_id
+        and secondary.strength_rank > 1
+    where rescored.score >= {{ threshold }}
+        and (rescored.is_reply or rescored.addresses_asker or rescored.n_shared_terms > 0 or rescored.cue_fits)
+        and rescored.question_id not in (select question_id from first_assignment)
+    qualify row_number() over (partition by rescored.answer_id order by rescored.score desc, rescored.question_seq desc) = 1
+
+),
+
+linked as (
+
+    select
+        *,
+        row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank,
+    from (
+        select * exclude (strength_rank) from first_assignment
+        where answer_id not in (select answer_id from moved)
+        union all by name
+        select * from moved
+    )
 
 ),
 
