@@ -126,8 +126,8 @@ def store_run(warehouse: Path, run: RunRecord) -> None:
 
 def build_fingerprint(paths: Paths, parser_version: int) -> str:
     """A digest of everything that shapes the marts besides new exports: the dbt project, the
-    topic tokeniser, the parser version (given by the caller: core imports no stage) and the
-    landed roster. When it changes, the next build is a full refresh instead of an incremental one."""
+    topic tokeniser, the name matcher, the parser version (given by the caller: core imports no stage),
+    the landed roster and the attendance reports' manifest. When it changes, the next build is a full refresh instead of an incremental one."""
     import hashlib
 
     from classchat.config import DBT_PROJECT_DIR, PACKAGE_DIR
@@ -140,12 +140,14 @@ def build_fingerprint(paths: Paths, parser_version: int) -> str:
     for name, path in [
         ("dbt_project/dbt_project.yml", DBT_PROJECT_DIR / "dbt_project.yml"),
         ("classchat/topics.py", PACKAGE_DIR / "topics.py"),
+        ("classchat/people.py", PACKAGE_DIR / "people.py"),
         *named,
     ]:  # names relative to the project, so a checkout and an install give the same fingerprint
         h.update(name.encode() + b"\0" + path.read_bytes())
-    roster = paths.lake / "roster.parquet"
-    if roster.exists():
-        h.update(b"roster\0" + roster.read_bytes())
+    for name in ("roster.parquet", "attendance_files.parquet"):  # attendance reports: people and sessions change
+        landed = paths.lake / name
+        if landed.exists():
+            h.update(name.encode() + b"\0" + landed.read_bytes())
     return h.hexdigest()
 
 

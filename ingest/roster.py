@@ -1,7 +1,10 @@
 """The roster: `raw/roster.csv` checked and landed as `lake/roster.parquet`.
 
 Owns the contract of the roster file: header `course,display_name,user_key,role`,
-role one of instructor, ta, student. A display name is matched to messages
+role one of instructor, ta, student, and two optional columns: `aliases` (other
+names the person goes by in chats and attendance reports, separated by `|`: how
+staff resolve an unclaimed name, docs/attendance.md) and `email` (matched to an
+attendance report's `User Email`). A display name is matched to messages
 after normalisation (dbt macro `name_key`), so `Wei  Lin (Laptop)` in a chat
 finds `wei lin` here. `user_key` holds a person across courses. Without a
 roster the lake still gets an empty roster file, so the warehouse's shape
@@ -19,8 +22,13 @@ from classchat.config import Paths
 from classchat.files import atomic_path
 
 COLUMNS = ("course", "display_name", "user_key", "role")
+OPTIONAL = ("aliases", "email")
+ALIAS_SEPARATOR = "|"
 ROLES = ("instructor", "ta", "student")
-SCHEMA = {"course_id": pl.String, "display_name": pl.String, "user_key": pl.String, "role": pl.String}
+SCHEMA = {
+    "course_id": pl.String, "display_name": pl.String, "user_key": pl.String, "role": pl.String,
+    "aliases": pl.List(pl.String), "email": pl.String,
+}
 
 
 class RosterError(ValueError):
@@ -47,13 +55,18 @@ def read_roster(paths: Paths) -> pl.DataFrame:
             role = role.lower() or "student"
             if role not in ROLES:
                 raise RosterError(f"{path}: line {line}: role {role!r} is not one of {', '.join(ROLES)}")
-            folded = (course, " ".join(name.lower().split()))
-            if folded in seen:
-                raise RosterError(
-                    f"{path}: line {line}: {name!r} is listed twice for course {course} (first on line {seen[folded]})"
-                )
-            seen[folded] = line
-            rows.append((course, name, key, role))
+            aliases = [" ".join(a.split()) for a in (row.get("aliases") or "").split(ALIAS_SEPARATOR)]
+            aliases = [a for a in aliases if a]
+            for written in (name, *aliases):
+                folded = (course, " ".join(written.lower().split()))
+                if folded in seen:
+                    raise RosterError(
+                        f"{path}: line {line}: {written!r} is listed twice for course {course} "
+                        f"(first on line {seen[folded]})"
+                    )
+                seen[folded] = line
+            email = (row.get("email") or "").strip().lower() or None
+            rows.append((course, name, key, role, aliases, email))
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 
 

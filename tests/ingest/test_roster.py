@@ -10,16 +10,29 @@ def _write(paths, text):
 
 def test_no_roster_lands_an_empty_one(paths):
     assert land_roster(paths) == 0
-    assert pl.read_parquet(paths.lake / "roster.parquet").columns == ["course_id", "display_name", "user_key", "role"]
+    assert pl.read_parquet(paths.lake / "roster.parquet").columns == [
+        "course_id", "display_name", "user_key", "role", "aliases", "email",
+    ]
 
 
 def test_roster_rows_land_with_default_role(paths):
     _write(paths, "course,display_name,user_key,role\nml,Prof Li,u1,Instructor\nml,Ann,u2,\n")
     assert land_roster(paths) == 2
     assert pl.read_parquet(paths.lake / "roster.parquet").rows() == [
-        ("ml", "Prof Li", "u1", "instructor"),
-        ("ml", "Ann", "u2", "student"),
+        ("ml", "Prof Li", "u1", "instructor", [], None),
+        ("ml", "Ann", "u2", "student", [], None),
     ]
+
+
+def test_roster_aliases_and_email(paths):
+    _write(paths, "course,display_name,user_key,role,aliases,email\nml,Ann Lee,u2,,Annie | A. Lee,Ann@Example.org\n")
+    assert land_roster(paths) == 1
+    assert pl.read_parquet(paths.lake / "roster.parquet").rows() == [
+        ("ml", "Ann Lee", "u2", "student", ["Annie", "A. Lee"], "ann@example.org"),
+    ]
+    _write(paths, "course,display_name,user_key,role,aliases\nml,Ann Lee,u2,,Bo\nml,Bo,u3,,\n")
+    with pytest.raises(RosterError, match="line 3: 'Bo' is listed twice for course ml"):
+        read_roster(paths)
 
 
 @pytest.mark.parametrize(
