@@ -91,6 +91,19 @@ inequality as (
 
 ),
 
+-- attendance reports of the session (docs/attendance.md): null figures when it has none
+attended as (
+
+    select
+        session_id,
+        count(*) as n_attendees,
+        count(*) filter (where is_silent_attendee) as n_silent_attendees,
+        count(*) filter (where wrote_in_chat) as n_attendees_who_wrote,
+    from {{ ref('attendance') }}
+    group by session_id
+
+),
+
 final as (
 
     select
@@ -125,8 +138,13 @@ final as (
         files.encoding as source_encoding,
         coalesce(files.time_basis, 'clock') as time_basis,
         files.landed_at,
+        attended.n_attendees,
+        attended.n_silent_attendees,
+        attended.n_attendees_who_wrote,
+        attended.n_attendees_who_wrote / nullif(attended.n_attendees, 0) as participation_rate,
     from files
     inner join per_session on files.session_id = per_session.session_id
+    left join attended on files.session_id = attended.session_id
     left join gaps on files.session_id = gaps.session_id
     left join peaks on files.session_id = peaks.session_id
     left join inequality on files.session_id = inequality.session_id

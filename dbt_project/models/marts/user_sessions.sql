@@ -1,7 +1,9 @@
--- One row per person per session they posted in. role_rank is the rank of role in the one
+-- One row per person per session they posted in, or attended by an attendance report (a chat session's
+-- report; docs/attendance.md). role_rank is the rank of role in the one
 -- precedence between roles (macro role_rank: 1 instructor, 2 ta, 3 student, 4 unknown): a
 -- person's role over several sessions is the role of their lowest rank (arg_min(role, role_rank)),
--- so readers (the report, the export) never repeat the order.
+-- so readers (the report, the export) never repeat the order. Without attendance reports
+-- minutes_present and share_present are null and is_silent_attendee false.
 with messages as (
 
     select * from {{ ref('messages') }}
@@ -10,7 +12,24 @@ with messages as (
 
 ),
 
-final as (
+attended as (
+
+    select attendance.* exclude (landed_at), files.landed_at,  -- the chat export's landing time
+    from {{ ref('attendance') }} as attendance
+    inner join {{ ref('stg_lake__files') }} as files
+        on attendance.session_id = files.session_id
+        and files.status = 'landed'
+
+),
+
+attendance as (
+
+    select * from attended
+    {{ only_new_sessions() }}
+
+),
+
+posted as (
 
     select
         user_id,
@@ -28,6 +47,32 @@ final as (
         max(landed_at) as landed_at,
     from messages
     group by user_id, session_id
+
+),
+
+final as (
+
+    select
+        coalesce(posted.user_id, attendance.user_id) as user_id,
+        coalesce(posted.session_id, attendance.session_id) as session_id,
+        coalesce(posted.course_id, attendance.course_id) as course_id,
+        coalesce(posted.display_name, attendance.display_name) as display_name,
+        coalesce(posted.role, attendance.role) as role,
+        coalesce(posted.role_rank, {{ role_rank('attendance.role') }}) as role_rank,
+        coalesce(posted.n_messages, 0) as n_messages,
+        coalesce(posted.n_questions, 0) as n_questions,
+        coalesce(posted.n_answers, 0) as n_answers,
+        coalesce(posted.n_tech_issues, 0) as n_tech_issues,
+        posted.first_message_at,
+        posted.last_message_at,
+        coalesce(posted.landed_at, attendance.landed_at) as landed_at,
+        attendance.minutes_present,
+        attendance.share_present,
+        coalesce(attendance.is_silent_attendee, false) as is_silent_attendee,
+    from posted
+    full outer join attendance
+        on posted.user_id = attendance.user_id
+        and posted.session_id = attendance.session_id
 
 )
 

@@ -34,6 +34,25 @@ per_user as (
 
 ),
 
+-- people of the attendance reports (docs/attendance.md), those who never wrote included: a term record
+attendees as (
+
+    select
+        user_id,
+        min(course_id) as course_id,
+        min(display_name) as display_name,
+        {{ highest_role('role') }} as role,
+        count(distinct course_id) as n_courses,
+        count(distinct session_id) as n_sessions_attended,
+        sum(minutes_present) as minutes_present,
+        min(first_join_at) as first_join_at,
+        max(last_leave_at) as last_leave_at,
+        max(landed_at) as landed_at,
+    from {{ ref('attendance') }}
+    group by user_id
+
+),
+
 roster_keys as (
 
     select
@@ -47,21 +66,24 @@ roster_keys as (
 final as (
 
     select
-        per_user.user_id,
+        coalesce(per_user.user_id, attendees.user_id) as user_id,
         roster_keys.user_key,
-        per_user.course_id,
-        per_user.display_name,
-        per_user.role,
-        per_user.n_courses,
-        per_user.n_sessions,
-        per_user.n_messages,
-        per_user.n_questions,
-        per_user.n_answers,
-        per_user.first_seen_at,
-        per_user.last_seen_at,
-        per_user.landed_at,
+        coalesce(per_user.course_id, attendees.course_id) as course_id,
+        coalesce(per_user.display_name, attendees.display_name) as display_name,
+        coalesce(per_user.role, attendees.role) as role,
+        coalesce(per_user.n_courses, attendees.n_courses) as n_courses,
+        coalesce(per_user.n_sessions, 0) as n_sessions,
+        coalesce(per_user.n_messages, 0) as n_messages,
+        coalesce(per_user.n_questions, 0) as n_questions,
+        coalesce(per_user.n_answers, 0) as n_answers,
+        coalesce(per_user.first_seen_at, attendees.first_join_at) as first_seen_at,
+        coalesce(per_user.last_seen_at, attendees.last_leave_at) as last_seen_at,
+        coalesce(per_user.landed_at, attendees.landed_at) as landed_at,
+        attendees.n_sessions_attended,
+        attendees.minutes_present,
     from per_user
-    left join roster_keys on per_user.user_id = roster_keys.user_id
+    full outer join attendees on per_user.user_id = attendees.user_id
+    left join roster_keys on coalesce(per_user.user_id, attendees.user_id) = roster_keys.user_id
 
 )
 

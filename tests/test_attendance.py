@@ -1,0 +1,122 @@
+"""Attendance end to end (issue 16): a course with chat exports, attendance reports and a roster
+(tests/fixtures/attendance_course) through real `classchat run`s, against figures worked out by hand.
+
+bio/2024-03-04_lecture1: chat (Prof Ada Stone, Ben Ortiz, Zed Quinn) and a report of the same name
+(meeting 10:00-11:00, 60 min): Ada 10:00-11:00; "Benny (Ben Ortiz)" (renamed; matched by e-mail to
+Ben) 2 min in the waiting room then 10:00-10:50; "Okafor, Chidi" 10:05-10:20 and a rejoin
+10:25-10:55 (45 min); "Dana W" 10:02-11:00, below the match threshold (unclaimed); "Eli Novack"
+(a typo of Eli Novak) 10:10-10:20; "Guest iPhone" (a guest) 10:30-10:45. Zed is only in the chat.
+bio/2024-03-11_lecture2: chat (Ada, Chidi) and participants_84512093347.csv, tied by its meeting
+date: Ada and Chidi 60 min, Ben 40, Dana Whitfield 20.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from helpers import FIXTURES
+
+from classchat.pipeline import run_all
+
+S1, S2 = "bio/2024-03-04_lecture1", "bio/2024-03-11_lecture2"
+
+
+def _rows(paths, sql):
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def course(paths):
+    shutil.copytree(FIXTURES / "attendance_course", paths.raw, dirs_exist_ok=True)
+    run_all(paths, say=lambda _m: None)
+    return paths
+
+
+@pytest.mark.slow
+def test_attendance_figures_matches_and_silent_attendees(course):
+    att = {
+        (s, n): rest
+        for s, n, *rest in _rows(course, """
+            select session_id, display_name, minutes_present, share_present, n_joins, n_rejoins,
+                   n_waiting_room_rows, n_messages, is_silent_attendee, is_claimed, is_guest, role
+            from attendance""")
+    }
+    assert att == {
+        (S1, "Prof Ada Stone"): [60.0, 1.0, 1, 0, 0, 2, False, True, False, "instructor"],
+        (S1, "Benny"): [50.0, 0.8333, 1, 0, 1, 1, False, True, False, "student"],
+        (S1, "Okafor, Chidi"): [45.0, 0.75, 2, 1, 0, 0, True, True, True, "student"],
+        (S1, "Dana W"): [58.0, 0.9667, 1, 0, 0, 0, True, False, True, "unknown"],
+        (S1, "Eli Novack"): [10.0, 0.1667, 1, 0, 0, 0, False, True, True, "student"],
+        (S1, "Guest iPhone"): [15.0, 0.25, 1, 0, 0, 0, False, False, True, "unknown"],
+        (S2, "Prof Ada Stone"): [60.0, 1.0, 1, 0, 0, 1, False, True, False, "instructor"],
+        (S2, "Chidi Okafor"): [60.0, 1.0, 1, 0, 0, 1, False, True, True, "student"],
+        (S2, "Ben Ortiz"): [40.0, 0.6667, 1, 0, 0, 0, True, True, False, "student"],
+        (S2, "Dana Whitfield"): [20.0, 0.3333, 1, 0, 0, 0, False, True, True, "student"],
+    }
+    matches = {
+        p: (rule, score, name, claimed)
+        for p, rule, score, name, claimed in _rows(course, """
+            select participant, match_rule, match_score, matched_name, is_claimed from name_matches""")
+    }
+    assert matches["Benny (Ben Ortiz)"] == ("email", 100.0, "Ben Ortiz", True)  # renamed, known by e-mail
+    assert matches["Okafor, Chidi"] == ("exact", 100.0, "Chidi Okafor", True)  # word order
+    assert matches["Eli Novack"] == ("fuzzy", 94.7, "Eli Novak", True)
+    assert matches["Dana W"] == ("below_threshold", 60.0, "Dana Whitfield", False)  # listed, not merged
+    assert matches["Guest iPhone"][0] == "below_threshold" and matches["Guest iPhone"][3] is False
+    # the renamed participant and their roster name are one person; Chidi too, across both spellings
+    assert _rows(course, "select count(distinct user_id) from attendance where display_name in ('Benny', 'Ben Ortiz')") \
+        == [(1,)]
+    assert _rows(course, """select session_id, n_participants, n_attendees, n_silent_attendees,
+                            n_attendees_who_wrote, round(participation_rate, 4)
+                            from sessions order by 1""") == [
+        (S1, 3, 6, 2, 2, 0.3333),
+        (S2, 2, 4, 1, 2, 0.5),
+    ]
+    us = {
+        (s, n): (msgs, minutes, silent)
+        for s, n, msgs, minutes, silent in _rows(course, """
+            select session_id, display_name, n_messages, minutes_present, is_silent_attendee from user_sessions""")
+    }
+    assert us[(S1, "Zed Quinn")] == (1, None, False)  # a name only in the chat: no attendance figures
+    assert us[(S1, "Okafor, Chidi")] == (0, 45.0, True)
+    assert us[(S2, "Ben Ortiz")] == (0, 40.0, True)
+    assert len(us) == 11
+    users = {
+        n: (key, attended, minutes)
+        for n, key, attended, minutes in _rows(course, """
+            select display_name, user_key, n_sessions_attended, minutes_present from users""")
+    }
+    assert users["Ben Ortiz"] == ("s1", 2, 90.0)
+    assert users["Dana W"] == (None, 1, 58.0)  # unclaimed: a person of their own
+    assert users["Zed Quinn"] == (None, None, None)
+    files = _rows(course, "select source_file, status, session_id, session_link from attendance_files order by 1")
+    assert files == [
+        ("bio/2024-03-04_lecture1.csv", "landed", S1, "name"),
+        ("bio/participants_84512093347.csv", "landed", S2, "date"),
+    ]
+
+    # staff resolve the unclaimed name with an alias: the next run merges it, with its rule
+    roster = course.raw / "roster.csv"
+    roster.write_text(roster.read_text().replace("Dana Whitfield,s3,student,Dee W,", "Dana Whitfield,s3,student,Dee W|Dana W,"))
+    run_all(course, say=lambda _m: None)
+    assert _rows(course, "select match_rule, match_source, is_claimed from name_matches where participant = 'Dana W'") \
+        == [("exact", "roster_alias", True)]
+    assert _rows(course, "select n_sessions_attended, minutes_present from users where user_key = 's3'") == [(2, 78.0)]
+
+    # without the reports everything is as it was: writers only, attendance figures null
+    for f in course.raw.glob("bio/*.csv"):
+        f.unlink()
+    run_all(course, say=lambda _m: None, prune=True)
+    assert _rows(course, "select count(*) from attendance") == [(0,)]
+    assert _rows(course, "select n_attendees, n_silent_attendees, participation_rate from sessions") == [
+        (None, None, None), (None, None, None),
+    ]
+    assert _rows(course, "select count(*), count(minutes_present), bool_or(is_silent_attendee) from user_sessions") \
+        == [(5, 0, False)]
+    assert _rows(course, "select count(*) from users where n_messages = 0") == [(0,)]
