@@ -62,6 +62,7 @@ PSEUDONYMOUS_TAG = ".pseudonymous"  # warehouse.duckdb -> warehouse.pseudonymous
 PUBLIC_TABLES = (
     "messages", "sessions", "users", "user_sessions", "session_minutes", "courses", "question_topics",
     "ingested_files", "rejected_lines", "quality_results", "runs",
+    "attendance", "name_matches", "attendance_files", "attendance_rejects",
 )
 WITHHELD_PREFIXES = ("int_", "stg_", "_")
 
@@ -69,11 +70,16 @@ WITHHELD_PREFIXES = ("int_", "stg_", "_")
 NAME_COLUMNS = frozenset(
     {
         "sender_name", "display_name", "recipient", "instructor", "asker", "asker_name",
-        "answerer", "answerer_name", "person", "participant",
+        "answerer", "answerer_name", "person", "participant", "original_name", "matched_name",
     }
 )
 # Columns that identify a person by an id made from their name or roster key.
-ID_COLUMNS = frozenset({"user_id", "user_key", "asker_user_id", "answerer_user_id", "sender_key", "name_key"})
+ID_COLUMNS = frozenset(
+    {"user_id", "user_key", "asker_user_id", "answerer_user_id", "sender_key", "name_key", "email", "matched_user_id"}
+)
+# Columns whose whole value is replaced by a keyed hash in one table: a rejected attendance-report row
+# holds a name and an e-mail that may be known nowhere else (so no name book could find them).
+HASHED_TEXT_COLUMNS = frozenset({("attendance_rejects", "raw_text")})
 # Lists of @mentioned names.
 MENTION_COLUMNS = frozenset({"mentions"})
 # Columns that hold only codes, hashes, ids of messages or versions: copied as they are.
@@ -86,6 +92,7 @@ CODE_COLUMNS = frozenset(
         "answer_source", "language", "reaction_emoji", "layout", "encoding", "source_encoding", "status",
         "source_format", "timezone", "suite", "expectation", "column_name", "severity", "command", "outcome",
         "classchat_version", "dbt_version", "duckdb_version", "polars_version", "great_expectations_version",
+        "match_rule", "match_source", "session_link",
     }
 )
 
@@ -513,6 +520,7 @@ def _known_names(con, tables: list[str], roster: Path) -> set[str]:
     ]
     if roster.is_file():
         optional.append(f"select distinct display_name from read_parquet('{_sql_string(roster)}')")
+        optional.append(f"select distinct unnest(aliases) from read_parquet('{_sql_string(roster)}')")
     for sql in optional:
         try:
             names.update(r[0] for r in con.execute(sql).fetchall() if r[0])
@@ -577,6 +585,9 @@ def _rewrite_batch(batch, table: str, book: Namebook):
     columns = []
     for name, column in zip(names, batch.columns, strict=True):
         try:
+            if (table, name) in HASHED_TEXT_COLUMNS:
+                columns.append(_map_strings(column, lambda v: pseudonymous_id(book.key, v)))
+                continue
             columns.append(_rewrite_column(name, column, book))
         except PseudonymiseError as exc:
             raise PseudonymiseError(f"{table}.{name}: {exc}") from None

@@ -97,11 +97,24 @@ HOSTILE = """Lena Park joined the meeting
 	
 """
 
-ROSTER = """course,display_name,user_key,role
-hostile,Alice Wonder,s1001,student
-hostile,Bartholomew Quince,s1002,student
-hostile,王建国,t01,instructor
+ROSTER = """course,display_name,user_key,role,aliases,email
+hostile,Alice Wonder,s1001,student,Ally Wonder,alice.w@uni.edu
+hostile,Bartholomew Quince,s1002,student,,
+hostile,王建国,t01,instructor,,
 """
+
+# The session's attendance report (issue 16): a renamed participant, a silent attendee known only here
+# (name and e-mail), a name matched by e-mail, and a rejected row whose person is known nowhere else.
+ATTENDANCE = """Meeting ID,Topic,Start Time,End Time,User Email,Duration (Minutes),Participants
+81234567890,Office hours with Lena Park,09/02/2024 10:00:00 AM,09/02/2024 11:00:00 AM,lena.park@uni.edu,60,4
+
+Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest
+Lena P (Lena Park),lena.park@uni.edu,09/02/2024 10:00:00 AM,09/02/2024 11:00:00 AM,60,No
+Quentin Blackwood,q.blackwood@uni.edu,09/02/2024 10:00:00 AM,09/02/2024 10:50:00 AM,50,No
+Ally W,alice.w@uni.edu,09/02/2024 10:00:00 AM,09/02/2024 10:30:00 AM,30,No
+Rosalind Marsh,rosalind.marsh@uni.edu,soon,09/02/2024 11:00:00 AM,60,No
+"""
+ATTENDANCE_ONLY = ("Quentin Blackwood", "Rosalind Marsh", "Lena P", "Ally W", "Ally Wonder")
 
 SESSIONS_CSV = f"""file,date,title,timezone,instructor,start
 hostile/{SESSION_FILE},2024-09-02,Office hours with Lena Park,,Dana Scully,
@@ -121,6 +134,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
     paths.raw.mkdir(parents=True)
     write_layout_courses(paths)
     add_export(paths, "hostile", SESSION_FILE, HOSTILE)
+    add_export(paths, "hostile", SESSION_FILE.replace(".txt", ".csv"), ATTENDANCE)
     (paths.raw / "roster.csv").write_text(ROSTER, encoding="utf-8")
     (paths.raw / "sessions.csv").write_text(SESSIONS_CSV, encoding="utf-8")
     build_warehouse(paths)
@@ -153,6 +167,7 @@ def names(built: Paths) -> set[str]:
     for line in ROSTER.splitlines()[1:]:
         found.add(line.split(",")[1])
     found.update(MENTIONED_ONLY)
+    found.update(ATTENDANCE_ONLY)
     found.add("Dana Scully")
     return {n for n in found if n.lower() not in ("everyone", "system")}
 
@@ -255,6 +270,29 @@ def test_every_table_of_the_warehouse_is_published_or_withheld(built: Paths) -> 
     unclassified = {t for t in present if t not in PUBLIC_TABLES and not t.startswith(WITHHELD_PREFIXES)}
     assert not unclassified, f"classify these in classchat/pseudonymise.py PUBLIC_TABLES: {unclassified}"
     assert set(PUBLIC_TABLES) <= present
+
+
+ATTENDANCE_TABLES = ("attendance", "name_matches", "attendance_files", "attendance_rejects")
+
+
+def test_attendance_tables_hold_no_name_or_email(built: Paths, leak_finder) -> None:
+    """Every name and e-mail of an attendance report (issue 16) is replaced, the rejected row's too."""
+    named = "\n".join(
+        str(row) for t in ATTENDANCE_TABLES for row in _named(built, f"select * from {t}")
+    )
+    assert {"quentin blackwood", "rosalind marsh", "lena park"} <= {f.lower() for f in leak_finder(named)}
+    assert "q.blackwood@uni.edu" in named and "rosalind.marsh@uni.edu" in named
+    con = duckdb.connect(str(built.pseudonymous_warehouse), read_only=True)
+    try:
+        dumped = "\n".join(str(row) for t in ATTENDANCE_TABLES for row in con.execute(f"select * from {t}").fetchall())
+        people = con.execute("select display_name, email from attendance").fetchall()
+        silent = con.execute("select count(*) from user_sessions where is_silent_attendee").fetchall()
+    finally:
+        con.close()
+    assert leak_finder(dumped) == []
+    assert "@" not in dumped  # no e-mail address, whole or in part
+    assert len(people) == 3 and all(is_pseudonym(n) for n, _ in people)
+    assert silent == _named(built, "select count(*) from user_sessions where is_silent_attendee") == [(1,)]
 
 
 def test_the_same_person_has_the_same_pseudonym_everywhere(built: Paths) -> None:
