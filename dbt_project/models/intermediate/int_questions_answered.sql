@@ -509,26 +509,44 @@ same_question_both_ways as (
 
 ),
 
-inherited as (
+inherited_best as (
 
     select
         same_question_both_ways.question_id,
+        questions.seq as question_seq,
+        best.question_id as other_id,
         best.answer_id,
         best.answerer_user_id,
         best.score,
         list_append(best.evidence, 'same_question') as evidence,
-        list_filter(per_question.answer_message_ids, lambda a: a > '') as answer_message_ids,
-        per_question.first_answered_at,
     from same_question_both_ways
     inner join questions on same_question_both_ways.question_id = questions.message_id
     inner join best on same_question_both_ways.other_id = best.question_id
-    inner join per_question on best.question_id = per_question.question_id
     inner join messages as answers on best.answer_id = answers.message_id
     where answers.seq > questions.seq
         and same_question_both_ways.question_id not in (select question_id from best)
     qualify row_number() over (
         partition by same_question_both_ways.question_id order by best.score desc, answers.seq
     ) = 1
+
+),
+
+-- the other question's answers that came after this question (its response time runs to the first)
+inherited as (
+
+    select
+        inherited_best.question_id,
+        any_value(inherited_best.answer_id) as answer_id,
+        any_value(inherited_best.answerer_user_id) as answerer_user_id,
+        any_value(inherited_best.score) as score,
+        any_value(inherited_best.evidence) as evidence,
+        list(linked.answer_id order by linked.answer_seq) as answer_message_ids,
+        min(linked.answered_at) as first_answered_at,
+    from inherited_best
+    inner join linked
+        on inherited_best.other_id = linked.question_id
+        and linked.answer_seq > inherited_best.question_seq
+    group by inherited_best.question_id
 
 ),
 
