@@ -1,5 +1,5 @@
 """Attendance end to end (issue 16): a course with chat exports, attendance reports and a roster
-(tests/fixtures/attendance_course) through real `classchat run`s, against figures worked out by hand.
+(tests/fixtures/attendance_course) through real ingests and dbt builds, against figures worked out by hand.
 
 bio/2024-03-04_lecture1: chat (Prof Ada Stone, Ben Ortiz, Zed Quinn) and a report of the same name
 (meeting 10:00-11:00, 60 min): Ada 10:00-11:00; "Benny (Ben Ortiz)" (renamed; matched by e-mail to
@@ -18,9 +18,19 @@ import duckdb
 import pytest
 from helpers import FIXTURES
 
-from classchat.pipeline import run_all
+from streamlit.testing.v1 import AppTest
+
+from classchat.config import REPORTS_DIR
+from classchat.pipeline import run_stages
+from classchat.reports import queries as Q
 
 S1, S2 = "bio/2024-03-04_lecture1", "bio/2024-03-11_lecture2"
+PAGE = REPORTS_DIR / "views" / "attendance.py"
+
+
+def run(paths, **options):
+    """Ingest and build for real (the checks are the GX suites' business, tested elsewhere)."""
+    run_stages(paths, "test", ingest=True, build=True, say=lambda _m: None, **options)
 
 
 def _rows(paths, sql):
@@ -34,12 +44,12 @@ def _rows(paths, sql):
 @pytest.fixture
 def course(paths):
     shutil.copytree(FIXTURES / "attendance_course", paths.raw, dirs_exist_ok=True)
-    run_all(paths, say=lambda _m: None)
+    run(paths)
     return paths
 
 
 @pytest.mark.slow
-def test_attendance_figures_matches_and_silent_attendees(course):
+def test_attendance_figures_matches_and_silent_attendees(course, monkeypatch):
     att = {
         (s, n): rest
         for s, n, *rest in _rows(course, """
@@ -101,10 +111,45 @@ def test_attendance_figures_matches_and_silent_attendees(course):
         ("bio/participants_84512093347.csv", "landed", S2, "date"),
     ]
 
+    # the named queries read the same figures
+    weeks = Q.run_query(course.warehouse, "attendance_by_week", {"course": "bio"})
+    assert [tuple(r) for r in weeks[["iso_week", "n_sessions_with_report", "n_attendances", "n_silent_attendances",
+                                     "participation_rate"]].itertuples(index=False)] == [
+        ("2024-W10", 1, 6, 2, 0.333), ("2024-W11", 1, 4, 1, 0.5),
+    ]
+    silent = Q.run_query(course.warehouse, "silent_attendees", {"course": "bio"})
+    assert [tuple(r) for r in silent[["display_name", "n_silent_sessions", "n_sessions_attended", "is_claimed"]]
+            .itertuples(index=False)] == [
+        ("Dana W", 1, 1, False), ("Chidi Okafor", 1, 2, True), ("Ben Ortiz", 1, 2, True),
+    ]
+
+    # the report's Attendance page: the term grid, the support rules, the names that matched nobody
+    monkeypatch.setenv("CLASSCHAT_DATA_DIR", str(course.data_dir))
+    monkeypatch.setenv("CLASSCHAT_PRIVACY", "named")
+    page = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    assert not page.exception and not page.error
+    grid, unclaimed = (d.value for d in page.dataframe)
+    assert grid.values.tolist() == [
+        ["Ben Ortiz", "student", "wrote", "present, no message"],
+        ["Chidi Okafor", "student", "present, no message", "wrote"],
+        ["Dana W", "unknown", "present, no message", "absent"],
+        ["Dana Whitfield", "student", "absent", "present, no message"],
+        ["Eli Novack", "student", "present, no message", "absent"],
+        ["Guest iPhone", "unknown", "present, no message", "absent"],
+        ["Prof Ada Stone", "instructor", "wrote", "wrote"],  # staff last
+    ]
+    assert list(grid.columns) == ["person", "role", "2024-03-04 · lecture1", "2024-03-11 · lecture2"]
+    assert unclaimed[["participant", "match_rule", "matched_name"]].values.tolist() == [
+        ["Dana W", "below_threshold", "Dana Whitfield"], ["Guest iPhone", "below_threshold", "Prof Ada Stone"],
+    ]
+    rules = " ".join(m.value for m in page.markdown)
+    assert "present but silent in at least 2 of them" in rules and "left unanswered" in rules
+    assert "Nobody is flagged by these rules." in [c.value for c in page.caption]
+
     # staff resolve the unclaimed name with an alias: the next run merges it, with its rule
     roster = course.raw / "roster.csv"
     roster.write_text(roster.read_text().replace("Dana Whitfield,s3,student,Dee W,", "Dana Whitfield,s3,student,Dee W|Dana W,"))
-    run_all(course, say=lambda _m: None)
+    run(course)
     assert _rows(course, "select match_rule, match_source, is_claimed from name_matches where participant = 'Dana W'") \
         == [("exact", "roster_alias", True)]
     assert _rows(course, "select n_sessions_attended, minutes_present from users where user_key = 's3'") == [(2, 78.0)]
@@ -112,7 +157,7 @@ def test_attendance_figures_matches_and_silent_attendees(course):
     # without the reports everything is as it was: writers only, attendance figures null
     for f in course.raw.glob("bio/*.csv"):
         f.unlink()
-    run_all(course, say=lambda _m: None, prune=True)
+    run(course, prune=True)
     assert _rows(course, "select count(*) from attendance") == [(0,)]
     assert _rows(course, "select n_attendees, n_silent_attendees, participation_rate from sessions") == [
         (None, None, None), (None, None, None),
