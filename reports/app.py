@@ -12,6 +12,7 @@ sidebar footer naming the run the figures come from. The pages:
 * Session — one class: activity per minute with its peaks, questions and answers,
   topics, tech trouble, participants, every message (searchable).
 * People — one person across sessions and courses.
+* Attendance — from attendance reports: a course's term grid, who may need support, names to resolve.
 * Data quality — the latest checks, the files ingested, rejected lines, files waiting for a date.
 * Queries — the named SQL queries of `reports/queries/`, with parameters, SQL and CSV.
 
@@ -52,6 +53,7 @@ def _pages() -> dict[str, list[st.Page]]:
             page("course.py", "Course", ":material/school:", url_path="course"),
             page("session.py", "Session", ":material/forum:", url_path="session"),
             page("people.py", "People", ":material/person:", url_path="people"),
+            page("attendance.py", "Attendance", ":material/how_to_reg:", url_path="attendance"),
         ],
         "Data": [
             page("quality.py", "Data quality", ":material/fact_check:", url_path="quality"),
