@@ -88,6 +88,8 @@ def test_attendance_figures_matches_and_silent_attendees(course, monkeypatch):
         (S1, 3, 6, 2, 2, 0.3333),
         (S2, 2, 4, 1, 2, 0.5),
     ]
+    assert _rows(course, """select n_sessions_with_attendance, attendees_per_session, silent_attendees_per_session,
+                            round(participation_rate, 4) from courses""") == [(2, 5.0, 1.5, 0.4167)]
     us = {
         (s, n): (msgs, minutes, silent)
         for s, n, msgs, minutes, silent in _rows(course, """
@@ -159,6 +161,7 @@ def test_attendance_figures_matches_and_silent_attendees(course, monkeypatch):
         f.unlink()
     run(course, prune=True)
     assert _rows(course, "select count(*) from attendance") == [(0,)]
+    assert _rows(course, "select n_sessions_with_attendance, attendees_per_session from courses") == [(0, None)]
     assert _rows(course, "select n_attendees, n_silent_attendees, participation_rate from sessions") == [
         (None, None, None), (None, None, None),
     ]

@@ -30,6 +30,11 @@ per_course as (
         avg(participation_gini) as mean_session_gini,
         cast(sum(n_tech_issues) as bigint) as n_tech_issues,
         max(landed_at) as landed_at,
+        -- attendance reports (docs/attendance.md): over the sessions that have one; null without
+        count(n_attendees) as n_sessions_with_attendance,
+        avg(n_attendees) as attendees_per_session,
+        avg(n_silent_attendees) as silent_attendees_per_session,
+        avg(participation_rate) as participation_rate,
     from sessions
     group by course_id
 
@@ -83,6 +88,10 @@ final as (
         per_course.mean_session_gini,
         per_course.n_tech_issues,
         per_course.landed_at,
+        per_course.n_sessions_with_attendance,
+        per_course.attendees_per_session,
+        per_course.silent_attendees_per_session,
+        per_course.participation_rate,
     from per_course
     left join people on per_course.course_id = people.course_id
     left join inequality on per_course.course_id = inequality.course_id
