@@ -281,7 +281,8 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
             layout=args.layout,
         )
         exports = [p for p in written if p.suffix == ".txt"]
-        _out(f"demo: wrote {len(exports)} generated chat exports under {paths.raw}")
+        reports = [p for p in written if p.suffix == ".csv" and p.parent != paths.raw]
+        _out(f"demo: wrote {len(exports)} generated chat exports and {len(reports)} attendance reports under {paths.raw}")
         run_all(paths, say=_out)
         if not args.no_report:
             return start_report(paths, args.port)

@@ -678,6 +678,60 @@ def _attendance(rng: random.Random, students: list[str], sessions: int) -> list[
     return plan
 
 
+def write_attendance_report(
+    rng: random.Random, path: Path, msgs: list[GeneratedMessage], silent: list[str], *, start: datetime, title: str
+) -> None:
+    """Zoom's participants report of one generated session (docs/attendance.md, layout `zoom_meeting`):
+    the meeting block, a blank line, then one row per join. Everyone who wrote is present from before
+    their first message to after their last; `silent` people attend part of the meeting without
+    writing. Some rejoin (two rows), some wait in the waiting room first, a few show Zoom's device
+    suffix after their name."""
+    end = max(m.sent for m in msgs) + timedelta(minutes=rng.randint(2, 6))
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for m in msgs:
+        first, last = spans.get(m.sender, (m.sent, m.sent))
+        spans[m.sender] = (min(first, m.sent), max(last, m.sent))
+    rows = []
+
+    def stamp(t: datetime) -> str:
+        return t.strftime("%m/%d/%Y %I:%M:%S %p")
+
+    def add(name: str, join: datetime, leave: datetime, waiting: bool = False) -> None:
+        minutes = max(1, round((leave - join).total_seconds() / 60))
+        rows.append((join, [name, "", stamp(join), stamp(leave), str(minutes), "Yes", "Yes" if waiting else "No"]))
+
+    people = [(name, first, last) for name, (first, last) in spans.items()]
+    for name in silent:
+        join = start + timedelta(minutes=rng.randint(-3, 20))
+        leave = min(end, join + timedelta(minutes=rng.randint(15, 120)))
+        people.append((name, join, max(leave, join + timedelta(minutes=1))))
+    for name, first, last in people:
+        shown = f"{name} (iPhone)" if rng.random() < 0.08 else name
+        if name in spans:  # a writer: in the meeting from before their first message to after their last
+            join = first - timedelta(seconds=rng.randint(5, 300))
+            leave = min(last + timedelta(seconds=rng.randint(5, 600)), end)
+        else:
+            join, leave = first, last
+        if rng.random() < 0.08:
+            add(shown, join - timedelta(minutes=2), join, waiting=True)
+        if name not in spans and leave - join > timedelta(minutes=10) and rng.random() < 0.15:
+            middle = join + (leave - join) / 2  # a rejoin: out for three minutes
+            add(shown, join, middle)
+            add(shown, middle + timedelta(minutes=3), leave)
+        else:
+            add(shown, join, leave)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["Meeting ID", "Topic", "Start Time", "End Time", "User Email", "Duration (Minutes)", "Participants"])
+    w.writerow([str(rng.randint(10**10, 10**11 - 1)), title.replace("-", " "), stamp(start), stamp(end), "",
+                str(round((end - start).total_seconds() / 60)), str(len(people))])
+    buf.write("\n")
+    w.writerow(["Name (Original Name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)", "Guest",
+                "In Waiting Room"])
+    w.writerows(row for _, row in sorted(rows, key=lambda r: (r[0], r[1][0])))
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+
+
 def write_demo(
     data_dir: Path,
     *,
@@ -686,8 +740,14 @@ def write_demo(
     messages: int = 150,
     seed: int = 7,
     layout: str = "plain",
+    attendance: bool = True,
 ) -> list[Path]:
     """Write generated courses under `data_dir/raw/` plus `raw/roster.csv`; return the written paths.
+
+    With `attendance`, each session also gets Zoom's participants report beside its chat
+    (`<date>_<slug>.csv`, `write_attendance_report`): everyone who wrote, plus students of the course
+    who attended without writing now and then; students who dropped out are absent. The chats are
+    the same bytes either way (the reports draw from their own random stream).
 
     Each session is rendered in `layout` (any layout of ingest/layouts.py) and
     written as soon as it is generated, so memory holds one session at a time.
@@ -761,6 +821,13 @@ def write_demo(
                 text = render_as(msgs, layout)
             path.write_bytes(text.encode("utf-8"))
             written.append(path)
+            if attendance:
+                report_rng = random.Random(f"classchat-demo/{seed}/{course_id}/{k}/attendance")
+                dropped = [s for s in students if all(s not in later for later in plan[k:])]
+                lurkers = [s for s in students if s not in plan[k] and s not in dropped and report_rng.random() < 0.6]
+                report = course_dir / f"{day.isoformat()}_{slug}.csv"
+                write_attendance_report(report_rng, report, msgs, lurkers, start=start, title=slug)
+                written.append(report)
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")

@@ -102,8 +102,10 @@ def support_list(att: pd.DataFrame, sessions: pd.DataFrame, unanswered: pd.DataF
                 "mean share present": round(float(mine["share_present"].mean()), 3),
                 "matched to a roster or chat person": bool(mine["is_claimed"].all()),
             })
-    return pd.DataFrame(rows, columns=["person", "why", "sessions attended", "mean share present",
-                                       "matched to a roster or chat person"])
+    frame = pd.DataFrame(rows, columns=["person", "why", "sessions attended", "mean share present",
+                                        "matched to a roster or chat person"])
+    flags = frame["why"].str.count(";")
+    return frame.assign(_n=flags).sort_values(["_n", "person"], ascending=[False, True]).drop(columns="_n")
 
 
 def render() -> None:
@@ -134,8 +136,8 @@ def render() -> None:
     )
 
     st.subheader("Term grid")
-    st.caption(f"Per person and session: **{WROTE}** (present and wrote in the chat), **{PRESENT}** "
-               f"(present, no message), **{ABSENT}** (not in that session's report).")
+    st.caption(f"Per person and session: **{WROTE}** (present and wrote in the chat), **{PRESENT}**, "
+               f"**{ABSENT}** (not in that session's report).")
     ui.table(term_grid(att, sessions), "attendance_grid")
 
     st.subheader("May need support")

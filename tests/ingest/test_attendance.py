@@ -226,3 +226,32 @@ def test_round_trip(people, meeting, separator, case, twelve_hour, day_first, cr
     if meeting:
         assert parsed.meeting["meeting_id"] == "812 3456 7890"
         assert parsed.meeting["topic"] == "Topic, with comma"
+
+
+def test_demo_writes_a_report_per_session_that_lands_whole(tmp_path):
+    from classchat.config import Paths
+    from classchat.demo import write_demo
+
+    with_reports = write_demo(tmp_path / "a", courses=2, sessions=3, messages=60, seed=5)
+    without = write_demo(tmp_path / "b", courses=2, sessions=3, messages=60, seed=5, attendance=False)
+    chats = [p for p in with_reports if p.suffix == ".txt"]
+    reports = [p for p in with_reports if p.suffix == ".csv" and p.name != "roster.csv"]
+    assert [p.with_suffix(".csv") for p in chats] == reports  # one report beside each chat
+    assert [p.read_bytes() for p in chats] == [p.read_bytes() for p in without if p.suffix == ".txt"]
+    assert not [p for p in without if p.suffix == ".csv" and p.name != "roster.csv"]
+    paths = Paths(tmp_path / "a")
+    ingest(paths)
+    manifest = read_attendance_manifest(paths)
+    assert manifest["status"].to_list() == ["landed"] * 6 and manifest["n_rejected"].sum() == 0
+    rows = pl.read_parquet(rows_path(paths))
+    for chat in chats:  # everyone who wrote was in the meeting from before their first message to after their last
+        report = chat.relative_to(paths.raw).with_suffix(".csv").as_posix()
+        mine = rows.filter(pl.col("source_file") == report, ~pl.col("in_waiting_room"))
+        for line in chat.read_text("utf-8").splitlines():
+            t, rest = line.split("\t", 1)
+            sender = rest.strip().split(" : ", 1)[0]
+            sent = datetime.combine(manifest.filter(pl.col("source_file") == report)["session_date"][0],
+                                    datetime.strptime(t, "%H:%M:%S").time())
+            names = mine.filter(pl.col("display_name") == sender)
+            assert names.height, (report, sender)
+            assert names["join_at"].min() <= sent <= names["leave_at"].max(), (report, sender)
