@@ -205,6 +205,8 @@ pairs as (
             or candidates.reply_to_message_id = questions.message_id
         )
         and (not candidates.is_private or candidates.recipient_key = questions.sender_key)
+        -- a private question is seen only by its recipient, so only they can answer it
+        and (not questions.is_private or candidates.sender_key = questions.recipient_key)
 
 ),
 
