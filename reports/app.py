@@ -40,16 +40,20 @@ if str(_HOME) not in sys.path:
 import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from classchat.reports import db, ui  # noqa: E402
+from classchat.reports import db, footer, ui  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 
 
 def _pages() -> dict[str, list[st.Page]]:
+    """The pages by section. Every page answers at its own URL (`/course`, `/quality`, ...): the
+    Overview is the landing page at `/` and also answers at `/overview` (a hidden page running the
+    same script; a default page itself answers only at the root)."""
     page = lambda file, title, icon, **kw: st.Page(PAGES_DIR / file, title=title, icon=icon, **kw)  # noqa: E731
     return {
         "Report": [
-            page("overview.py", "Overview", ":material/dashboard:", url_path="overview", default=True),
+            page("overview.py", "Overview", ":material/dashboard:", url_path="home", default=True),
+            page("overview.py", "Overview", ":material/dashboard:", url_path="overview", visibility="hidden"),
             page("course.py", "Course", ":material/school:", url_path="course"),
             page("session.py", "Session", ":material/forum:", url_path="session"),
             page("people.py", "People", ":material/person:", url_path="people"),
@@ -96,7 +100,7 @@ def main() -> None:
             )
             st.stop()
         current.run()
-        ui.sidebar_footer()
+        footer.sidebar_footer()
     except db.WarehouseBusy:
         # A `classchat run` holds the write lock; any query of this run may meet it.
         st.warning("The warehouse is being rebuilt right now. Reload this page in a moment.")

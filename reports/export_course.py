@@ -16,6 +16,7 @@ import pandas as pd
 
 from classchat.reports.export_data import COURSE_PEOPLE_SQL, COURSE_UNANSWERED_SQL, SESSIONS_SQL, Data
 from classchat.reports.fmt import (
+    MISSING,
     fmt_date,
     fmt_int,
     fmt_mean,
@@ -102,7 +103,9 @@ def _top_share(counts: pd.Series) -> float | None:
 def _course_trend(sessions: pd.DataFrame) -> str:
     if sessions.empty:
         return section("Over the term", empty_note("No sessions yet."))
-    labels = [pd.Timestamp(d).strftime("%m-%d") if not missing(d) else "?" for d in sessions["session_date"]]
+    dated = [pd.Timestamp(d) for d in sessions["session_date"] if not missing(d)]
+    fmt = "%Y-%m-%d" if len({d.year for d in dated}) > 1 else "%m-%d"  # the year when the term spans years
+    labels = [pd.Timestamp(d).strftime(fmt) if not missing(d) else "?" for d in sessions["session_date"]]
     msgs = [int(v or 0) for v in sessions["n_messages"]]
     qs = [int(v or 0) for v in sessions["n_questions"]]
     unans = [int(v or 0) for v in sessions["n_unanswered_questions"]]
@@ -125,7 +128,9 @@ def _course_trend(sessions: pd.DataFrame) -> str:
         legend=[("messages", BLUE, "bar"), ("questions", ORANGE, "line"), ("unanswered", RED, "line")],
     )
     return section(
-        "Over the term", chart, note="Messages (bars) and questions (lines) in each session, by date."
+        "Over the term", chart,
+        note="Messages (bars) and questions (lines) in each session, by date"
+        + (f" ({dated[0].year})." if dated and fmt == "%m-%d" else "."),
     )
 
 
@@ -134,9 +139,7 @@ def _course_sessions_table(sessions: pd.DataFrame) -> str:
         return ""
     rows = []
     for _, s in sessions.iterrows():
-        nq = int(s["n_questions"] or 0)
-        answered = 1 - int(s["n_unanswered_questions"] or 0) / nq if nq else None
-        peak = "–"
+        peak = MISSING
         if not missing(s.get("peak_minute_at")):
             peak = f"{fmt_time(s['peak_minute_at'])} ({fmt_int(s.get('peak_minute_messages'))})"
         rows.append(
@@ -147,7 +150,7 @@ def _course_sessions_table(sessions: pd.DataFrame) -> str:
                 esc(fmt_int(s["n_participants"])),
                 esc(fmt_int(s["n_questions"])),
                 esc(fmt_int(s["n_unanswered_questions"])),
-                esc(fmt_pct(answered)),
+                esc(fmt_pct(s.get("answered_share"))),
                 esc(fmt_seconds(s.get("median_response_seconds"))),
                 esc(peak),
                 esc(fmt_ratio(s.get("participation_gini"))),

@@ -16,16 +16,17 @@ import pandas as pd
 
 from classchat.reports import db
 from classchat.reports.fmt import fmt_date
+from classchat.reports.sql import SESSION_ANSWERED_SHARE
 
 # --- SQL (every user value is a bound `?` parameter) ---------------------------
 
 COURSE_IDS_SQL = "select course_id from courses order by course_id"
 COURSE_SQL = "select * from courses where course_id = ?"
-SESSIONS_SQL = """
-select * from sessions where course_id = ?
+SESSIONS_SQL = f"""
+select *, {SESSION_ANSWERED_SHARE} as answered_share from sessions where course_id = ?
 order by session_date, started_at nulls last, session_id
 """
-SESSION_SQL = "select * from sessions where session_id = ?"
+SESSION_SQL = f"select *, {SESSION_ANSWERED_SHARE} as answered_share from sessions where session_id = ?"
 
 COURSE_PEOPLE_SQL = """
 select user_id,

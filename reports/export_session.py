@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from classchat.reports import rules
 from classchat.reports.export_data import (
     LINKS_SQL,
     MINUTES_SQL,
@@ -23,6 +24,7 @@ from classchat.reports.export_data import (
     Data,
 )
 from classchat.reports.fmt import (
+    MISSING,
     evidence_words,
     fmt_date,
     fmt_int,
@@ -81,7 +83,7 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
         f'<p class="sub">{esc(when)}{"".join(" · " + esc(x) for x in extra)}</p>'
         f'<p class="id">{esc(sid)}</p></header>'
     )
-    peak = "–"
+    peak = MISSING
     if not missing(s.get("peak_minute_at")):
         peak = fmt_time(s["peak_minute_at"])
     nq = int(s.get("n_questions") or 0)
@@ -93,7 +95,7 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
              f"Gini {fmt_ratio(s.get('participation_gini'))}"),
             ("questions", "Questions", fmt_int(s["n_questions"]), ""),
             ("unanswered", "Unanswered", fmt_int(s.get("n_unanswered_questions")),
-             f"{fmt_pct(1 - int(s.get('n_unanswered_questions') or 0) / nq)} answered" if nq else ""),
+             f"{fmt_pct(s.get('answered_share'))} answered" if nq else ""),
             ("median_response", "Median response", fmt_seconds(s.get("median_response_seconds")),
              "question to first answer"),
             ("duration", "Duration", fmt_minutes(s.get("duration_minutes")), "first to last message"),
@@ -117,6 +119,20 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
     return f"{name} · {s['course_id']} · classchat session report", "".join(parts)
 
 
+# A peak label ("10:42 · 12") needs about this many of the chart's 760 px; at most this many are written.
+_LABEL_PX, _PLOT_PX, _MAX_LABELS = 72, 700, 6
+
+
+def _spaced(peak_idx: list[int], msgs: list[int], n: int) -> set[int]:
+    """The peaks to label, biggest first, each far enough from every other label not to touch it."""
+    gap = max(1, -(-_LABEL_PX * n // _PLOT_PX))  # bars between two labels
+    placed: list[int] = []
+    for i in sorted(peak_idx, key=lambda i: (-msgs[i], i)):
+        if len(placed) < _MAX_LABELS and all(abs(i - j) >= gap for j in placed):
+            placed.append(i)
+    return set(placed)
+
+
 def _session_activity(minutes: pd.DataFrame) -> str:
     if minutes.empty:
         return section("Messages per minute", empty_note("No messages in this session."))
@@ -132,7 +148,7 @@ def _session_activity(minutes: pd.DataFrame) -> str:
 
     # label the biggest peaks; every peak gets a marker
     peak_idx = [i for i in range(n) if peak[i]]
-    labelled = set(sorted(peak_idx, key=lambda i: (-msgs[i], i))[:4])
+    labelled = _spaced(peak_idx, msgs, n)
     annotations = {i: (f"{times[i]:%H:%M} · {msgs[i]}" if i in labelled else "") for i in peak_idx}
     tips = [f"{t:%H:%M}: {m} messages, {q} questions" + (" (peak)" if p else "")
             for t, m, q, p in zip(times, msgs, qs, peak, strict=True)]
@@ -155,7 +171,7 @@ def _session_activity(minutes: pd.DataFrame) -> str:
             + ")"
             for i in peak_idx
         )
-        note = f"Peaks (bursts well above the session's own level): {esc(listed)}."
+        note = f"Peaks ({esc(rules.peak_rule())}): {esc(listed)}."
     else:
         note = "No minute stood out as a peak."
     silent = sum(1 for v in msgs if v == 0)
@@ -174,7 +190,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
             status = '<span class="status no">unanswered</span>'
             if is_true(q["is_repeated_question"]):
                 status += ' <span class="tag">asked again later</span>'
-            response, answer = "–", ""
+            response, answer = MISSING, ""
         else:
             who = "TA" if q["answer_source"] == "ta" else str(q["answer_source"] or "")
             status = f'<span class="status yes">answered</span> <span class="tag">{esc(who)}</span>'
@@ -205,7 +221,8 @@ def _session_questions(questions: pd.DataFrame) -> str:
         f"{esc(plural(len(questions), 'question'))}, {esc(fmt_int(n_un))} unanswered. "
         "Response: time from the question to its first answer. An answer is the later message with the "
         "strongest evidence (a reply, addressing the asker, shared words, an answer that fits the question's "
-        "form, staff, the asker's thanks, coming soon after) scoring at least the threshold; below it the "
+        "form, staff, the asker's thanks, coming soon after) scoring at least "
+        f"{rules.number(rules.var('answer_threshold'))} (dbt var answer_threshold); below it the "
         "question is unanswered in the chat. Each answer shows its score and the evidence behind it."
         + esc(hidden_private(int(private.sum()), "question"))
     )

@@ -1,8 +1,8 @@
 """How figures read on a page: one formatter per kind of value, shared by the report and the export.
 
-Owns the look of numbers, shares, durations, dates and times for people
+Owns the look of numbers, shares, durations, dates, times and column names for people
 (the Streamlit pages and the HTML export show the same figure the same way).
-A missing value (None, NaN, NaT) reads as "–".
+A missing value (None, NaN, NaT) reads as "—" (`MISSING`), in tables too.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+
+MISSING = "—"
 
 
 def missing(value: object) -> bool:
@@ -20,33 +22,39 @@ def missing(value: object) -> bool:
 
 
 def fmt_int(value: object) -> str:
-    return "–" if missing(value) else f"{int(value):,}"
+    return MISSING if missing(value) else f"{int(value):,}"
+
+
+def plural(n: object, word: str, words: str | None = None) -> str:
+    """`1 session`, `3 sessions`, `2 people` (with `words`)."""
+    k = 0 if missing(n) else int(n)
+    return f"{k:,} {word if k == 1 else (words or word + 's')}"
 
 
 def fmt_float(value: object, digits: int = 1) -> str:
-    return "–" if missing(value) else f"{float(value):,.{digits}f}"
+    return MISSING if missing(value) else f"{float(value):,.{digits}f}"
 
 
 def fmt_mean(value: object) -> str:
     """A mean: whole numbers plainly, small ones with a decimal."""
     if missing(value):
-        return "–"
+        return MISSING
     v = float(value)
     return f"{v:,.0f}" if abs(v - round(v)) < 0.05 or abs(v) >= 100 else f"{v:,.1f}"
 
 
 def fmt_pct(value: object) -> str:
-    return "–" if missing(value) else f"{float(value) * 100:.0f}%"
+    return MISSING if missing(value) else f"{float(value) * 100:.0f}%"
 
 
 def fmt_ratio(value: object) -> str:
-    return "–" if missing(value) else f"{float(value):.2f}"
+    return MISSING if missing(value) else f"{float(value):.2f}"
 
 
 def fmt_seconds(value: object) -> str:
     """335 -> '5 min 35 s', 42 -> '42 s', 60 -> '1 min', 3900 -> '1 h 05 min'."""
     if missing(value):
-        return "–"
+        return MISSING
     s = int(round(float(value)))
     if s < 60:
         return f"{s} s"
@@ -57,11 +65,13 @@ def fmt_seconds(value: object) -> str:
     return f"{h} h {rest // 60:02d} min"
 
 
-def fmt_minutes(value: object) -> str:
-    """45 -> '45 min', 159.4 -> '2 h 39 min'."""
+def fmt_minutes(value: object, compact: bool = False) -> str:
+    """45 -> '45 min', 159.4 -> '2 h 39 min' (compact, for a key figure: '2h 39m')."""
     if missing(value):
-        return "–"
+        return MISSING
     m = int(round(float(value)))
+    if compact:
+        return f"{m} min" if m < 60 else f"{m // 60}h {m % 60:02d}m"
     return f"{m} min" if m < 60 else f"{m // 60} h {m % 60:02d} min"
 
 
@@ -70,7 +80,7 @@ def fmt_date(value: object) -> str:
 
 
 def fmt_time(value: object, seconds: bool = False) -> str:
-    return "–" if missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
+    return MISSING if missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 # --- answer evidence in words -------------------------------------------------------
@@ -107,3 +117,63 @@ def fmt_score(score: object) -> str:
         return ""
     return f"{float(score):.1f}".removesuffix(".0")
 
+
+
+# --- column labels ----------------------------------------------------------------------
+# Tables show people words, never warehouse names (`peak_minute`, `n_questions`, `course_id`).
+COLUMN_LABELS: dict[str, str] = {
+    "course_id": "course",
+    "session_id": "session",
+    "session_date": "date",
+    "n_messages": "messages",
+    "n_participants": "people",
+    "n_senders": "people",
+    "n_unanswered_questions": "unanswered",
+    "n_unanswered": "unanswered",
+    "n_answers": "answers given",
+    "n_tech_issues": "tech issues",
+    "display_name": "person",
+    "sender_name": "from",
+    "peak_minute": "peak minute",
+    "peak_minute_at": "peak minute",
+    "peak_minute_messages": "peak messages",
+    "participation_gini": "Gini",
+    "mean_session_gini": "mean session Gini",
+    "top10_share": "top 10% share",
+    "answered_share": "answered",
+    "message_share": "share",
+    "median_response_seconds": "median response (s)",
+    "p90_response_seconds": "90th percentile response (s)",
+    "response_seconds": "response (s)",
+    "duration_minutes": "minutes",
+    "message_kind": "kind",
+    "source_format": "export format",
+    "source_file": "file",
+    "source_line": "line",
+    "line_no": "line",
+    "raw_text": "text",
+    "body": "message",
+    "column_name": "column",
+    "user_key": "roster key",
+    "first_session_date": "first session",
+    "last_session_date": "last session",
+    "answer_source": "answered by (role)",
+    "answer_rule": "found by",
+    "answer_score": "score",
+    "answer_evidence": "evidence",
+    "best_rank": "best rank",
+    "first_asked_on": "first asked",
+    "last_asked_on": "last asked",
+    "great_expectations_version": "GX version",
+    "inputs_sha256": "inputs (sha256)",
+}
+
+
+def column_label(name: str) -> str:
+    """A column's label for people: `n_questions` -> 'questions', `first_seen_at` -> 'first seen'."""
+    if name in COLUMN_LABELS:
+        return COLUMN_LABELS[name]
+    words = name.removeprefix("n_").removeprefix("is_").removeprefix("has_")
+    for suffix in ("_at", "_id"):
+        words = words.removesuffix(suffix)
+    return words.replace("_", " ").strip() or name

@@ -1,4 +1,4 @@
-"""Shared helpers of the report's pages: data access, privacy, filters, tables and charts.
+"""Shared helpers of the report's pages: data access, privacy, filters, tables, charts, provenance.
 
 Every page of the Streamlit report (reports/app.py, reports/views/*.py) goes
 through this module:
@@ -16,16 +16,17 @@ through this module:
   session or person survives a switch to another page.
 * `table(...)` shows a frame and a CSV download button under it (UTF-8 with a
   byte-order mark, so spreadsheet programs read Chinese text correctly).
-* `bar_*`/`show_chart` build Altair charts that read well with Chinese text
-  (CJK fonts first, no truncated or rotated labels).
-* `plain(text)` and `code(text)` put data (names, titles, file names, course
-  and session ids, paths, error messages) into a Streamlit element that
-  renders markdown (title, header, caption, markdown, info/warning/error,
-  tab and expander labels) so it shows exactly as written: no link, no
-  bold, no `:red[...]` colour, no HTML, no formula. Widgets' options
-  (selectbox `format_func`) and tables are plain text already.
-* `sidebar_footer()` names the run the figures come from (the warehouse's
-  `runs` table, when it has one), the privacy setting and where the docs are.
+* `table(...)` also gives every column a label for people (`fmt.column_label`)
+  and a format by what it holds (shares as percentages, counts whole), shows
+  a missing value as "—", and pins the first column of a wide table, which
+  scrolls sideways.
+* `show_chart` shows an Altair chart defined with `reports.charts` (fonts
+  that carry Chinese, whole-number count axes, years on dates that span
+  years); the chart helpers are re-exported here.
+* `plain(text)` and `code(text)` (`reports.markup`) put data into a
+  Streamlit element that renders markdown so it shows exactly as written.
+* The sidebar's footer (the run the figures come from, privacy, docs) is
+  `reports.footer`.
 
 `start()` is called by app.py once per script run and fixes the context
 (paths, warehouse stamp, privacy) for that run.
@@ -36,7 +37,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,35 @@ import pandas as pd
 import streamlit as st
 
 from classchat.config import Paths, get_paths
-from classchat.reports import db
-from classchat.reports.fmt import fmt_date, fmt_float, fmt_int, fmt_minutes, fmt_pct, fmt_seconds, fmt_time, missing  # noqa: F401
+from classchat.reports import charts, db
+
+# Re-exported: the pages format, escape and chart through `ui` (one import per page).
+from classchat.reports.charts import (  # noqa: F401
+    BAR_COLOR,
+    PEAK_COLOR,
+    QUESTION_COLOR,
+    ROW_HEIGHT,
+    count_axis,
+    date_axis,
+    hbar,
+    minute_axis,
+    name_axis,
+    value_axis,
+)
+from classchat.reports.fmt import (  # noqa: F401
+    MISSING,
+    column_label,
+    fmt_date,
+    fmt_float,
+    fmt_int,
+    fmt_minutes,
+    fmt_pct,
+    fmt_seconds,
+    fmt_time,
+    missing,
+    plural,
+)
+from classchat.reports.markup import WORD_JOINER, code, plain  # noqa: F401
 from classchat.reports.privacy import Privacy, privacy_mode
 from classchat.reports.queries import csv_text
 
@@ -58,14 +85,6 @@ _WIDGET_PREFIX = "widget:"
 KEY_COLUMNS = ("user_id", "user_key")  # hidden from tables: keys, not for reading
 # Columns whose text may name people without an @ (message text, and question topic terms).
 
-# Chart text: CJK fonts first so Chinese labels do not fall back glyph by glyph.
-FONT = (
-    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Hiragino Sans GB', "
-    "'Microsoft YaHei', 'WenQuanYi Micro Hei', 'Source Sans Pro', sans-serif"
-)
-PEAK_COLOR = "#d62728"
-BAR_COLOR = "#4c78a8"
-QUESTION_COLOR = "#f58518"
 
 
 # --- context of one script run ---------------------------------------------------------
@@ -214,7 +233,7 @@ def choose(
     options = list(options)
     store, widget = _FILTER_PREFIX + name_, _WIDGET_PREFIX + name_
     if not options:
-        where.selectbox(label, ["–"], disabled=True, key=widget + ":empty", help=help)
+        where.selectbox(label, [MISSING], disabled=True, key=widget + ":empty", help=help)
         return None
     current = st.session_state.get(store)
     if current not in options:
@@ -299,36 +318,6 @@ def choose_session(course: str) -> tuple[str | None, pd.DataFrame]:
     return session_id, sessions
 
 
-# --- data in markdown ----------------------------------------------------------------
-
-# Every ASCII punctuation character: CommonMark shows a backslash-escaped one literally,
-# which also stops emphasis, links, images, HTML, Streamlit's `:color[...]` directives,
-# `:material/...:` icons, emoji short codes and $math$.
-_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
-# GFM also links bare URLs (`https://`, `www.`) and e-mail addresses found in the text after
-# escapes are read, so a WORD JOINER (invisible) goes where it breaks those patterns.
-_AUTOLINK = re.compile(r"\\:(?=\\/)|(?i:www)(?=\\\.)|\\@")
-WORD_JOINER = "\u2060"
-
-
-def plain(text: object) -> str:
-    """`text` as markdown that shows it exactly as written, on one line (see the module docstring)."""
-    escaped = _MD_PUNCT.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
-    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
-
-
-def code(text: object) -> str:
-    """`text` as an inline code span (ids, paths), whatever backticks it holds; nothing inside is markup."""
-    body = _LINE_BREAKS.sub(" ", str(text))
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
-    pad = " " if body.startswith("`") or body.endswith("`") or not body.strip() else ""
-    return f"{fence}{pad}{body}{pad}{fence}"
-
-
-# --- formatting -------------------------------------------------------------------
-
-
 # --- tables ---------------------------------------------------------------------------
 
 
@@ -359,6 +348,45 @@ def download(frame: pd.DataFrame, name_: str, *, label: str = "Download CSV", ke
     )
 
 
+def _default_column(frame: pd.DataFrame, col: str) -> Any:
+    """A column's look when the page says nothing: a human label, and a format by what it holds."""
+    label = column_label(col)
+    dtype = frame[col].dtype
+    if col.endswith("share") or col in ("layout_fit",):
+        return st.column_config.NumberColumn(label, format="percent")
+    if pd.api.types.is_bool_dtype(dtype):
+        return st.column_config.CheckboxColumn(label)
+    if pd.api.types.is_integer_dtype(dtype):
+        return st.column_config.NumberColumn(label, format="%d")
+    if pd.api.types.is_float_dtype(dtype):
+        digits = 2 if "gini" in col else 0 if col.endswith(("_seconds", "_minutes")) else 1
+        return st.column_config.NumberColumn(label, format=f"%.{digits}f")
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if col.endswith("_date") or col.endswith("_on"):
+            return st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        return st.column_config.DatetimeColumn(label, format="YYYY-MM-DD HH:mm")
+    return st.column_config.TextColumn(label)
+
+
+def column_config_for(frame: pd.DataFrame, given: dict[str, Any] | None) -> dict[str, Any]:
+    """Every column of `frame` configured: the page's settings, a human label on each (`fmt.column_label`)
+    where the page gave none, keys hidden (`KEY_COLUMNS`)."""
+    config = dict(given or {})
+    for col in KEY_COLUMNS:  # hidden in both modes (keyed pseudonyms are still keys)
+        if col in frame.columns and col not in config:
+            config[col] = None
+    for col in frame.columns:
+        if col not in config:
+            config[col] = _default_column(frame, col)
+        elif isinstance(config[col], dict) and not config[col].get("label"):
+            config[col] = {**config[col], "label": column_label(col)}
+    return config
+
+
+# A table with more columns than fit at 1280 px scrolls sideways with its first column pinned.
+PIN_FIRST_FROM = 8
+
+
 def table(
     frame: pd.DataFrame,
     name_: str,
@@ -367,175 +395,41 @@ def table(
     height: int | str = "auto",
     key: str | None = None,
     empty: str | None = None,
+    csv_only: Sequence[str] = (),
 ) -> None:
-    """Show `frame` with a CSV download under it (or the `empty` note when it has no rows)."""
+    """Show `frame` with a CSV download under it (or the `empty` note when it has no rows).
+
+    `csv_only` columns are in the CSV but not on screen (so a table fits at 1280 px).
+
+    Every header is a label for people, missing values read "—", and a wide table scrolls
+    sideways by design with its first column pinned (the CSV keeps the column names and blanks).
+    """
     if frame.empty and empty is not None:
         st.caption(empty)
         return
-    config = dict(column_config or {})
-    for col in KEY_COLUMNS:  # hidden in both modes (keyed pseudonyms are still keys)
-        if col in frame.columns and col not in config:
+    config = column_config_for(frame, column_config)
+    kept = [c for c in frame.columns if config.get(c) is not None]  # in the CSV
+    for col in csv_only:
+        if col in config:
             config[col] = None
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, height=height)
-    download(
-        frame.drop(columns=[c for c, v in config.items() if v is None and c in frame.columns]), name_, key=key
+    shown = [c for c in kept if config.get(c) is not None]  # on screen
+    if len(shown) >= PIN_FIRST_FROM and isinstance(config[shown[0]], dict):
+        config[shown[0]] = {**config[shown[0]], "pinned": True}
+    display = frame
+    for col in shown:  # shares as whole percentages (Streamlit's "percent" shows 75.61%)
+        c = config[col]
+        if isinstance(c, dict) and c.get("type_config", {}).get("format") == "percent":
+            display = display.assign(**{col: pd.to_numeric(display[col], errors="coerce") * 100})
+            config[col] = {**c, "type_config": {**c["type_config"], "format": "%.0f%%"}}
+    st.dataframe(
+        display, hide_index=True, width="stretch", column_config=config, height=height, placeholder=MISSING
     )
+    download(frame[kept], name_, key=key)
 
 
-# --- charts -----------------------------------------------------------------------------
+# --- charts ---------------------------------------------------------------------------------
 
 
 def show_chart(chart: alt.TopLevelMixin, *, key: str | None = None) -> None:
-    """Render an Altair chart with fonts that carry Chinese and labels that are never cut."""
-    configured = (
-        chart.configure(font=FONT)
-        .configure_axis(labelFont=FONT, titleFont=FONT, labelLimit=360, titleFontWeight="normal")
-        .configure_legend(labelFont=FONT, titleFont=FONT, labelLimit=360)
-        .configure_header(labelFont=FONT, titleFont=FONT, labelLimit=360)
-        .configure_title(font=FONT, anchor="start")
-    )
-    st.altair_chart(configured, width="stretch", key=key)
-
-
-def minute_axis(field: str = "minute_at", title: str = "time") -> alt.X:
-    """A time axis for session-local wall-clock times (zoneless: read as UTC so browsers do not shift it)."""
-    return alt.X(
-        f"{field}:T",
-        timeUnit="utcyearmonthdatehoursminutes",
-        title=title,
-        axis=alt.Axis(format="%H:%M", labelOverlap=True, labelAngle=0),
-    )
-
-
-def date_axis(field: str = "session_date", title: str = "session date") -> alt.X:
-    return alt.X(
-        f"{field}:T",
-        timeUnit="utcyearmonthdate",
-        title=title,
-        axis=alt.Axis(format="%m-%d", labelOverlap=True, labelAngle=0),
-    )
-
-
-# Rows of a chart with one name per row: CJK fonts have tall line boxes, and Vega hides a
-# label whose box touches its neighbour's, so rows get room and no label is ever dropped.
-ROW_HEIGHT = 26
-
-
-def name_axis(**kw: Any) -> alt.Axis:
-    """An axis of names or terms (often Chinese): every label shown, none cut or rotated."""
-    return alt.Axis(labelOverlap=False, labelLimit=360, labelAngle=0, labelPadding=6, **kw)
-
-
-def hbar(
-    frame: pd.DataFrame,
-    label: str,
-    value: str,
-    *,
-    label_title: str = "",
-    value_title: str = "",
-    color: str | None = None,
-    tooltip: list[Any] | None = None,
-    value_format: str | None = None,
-) -> alt.Chart:
-    """Horizontal bars, longest first: labels (often Chinese) read along the bar, unrotated and uncut."""
-    height = max(60, ROW_HEIGHT * len(frame) + 30)
-    enc: dict[str, Any] = {
-        "y": alt.Y(f"{label}:N", sort="-x", title=label_title or None, axis=name_axis()),
-        "x": alt.X(
-            f"{value}:Q",
-            title=value_title or value,
-            axis=alt.Axis(format=value_format) if value_format else alt.Axis(),
-        ),
-        "tooltip": tooltip
-        or [alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=value_format or "")],
-    }
-    if color:
-        enc["color"] = alt.Color(f"{color}:N", legend=alt.Legend(orient="top", title=None))
-    else:
-        enc["color"] = alt.value(BAR_COLOR)
-    return alt.Chart(frame).mark_bar().encode(**enc).properties(height=height)
-
-
-# --- provenance and docs ---------------------------------------------------------------
-
-RUNS_SQL = """
-select *
-from runs
-order by started_at desc nulls last
-limit 20
-"""
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _latest_run(warehouse: str, stamp: tuple[int, int, int]) -> dict[str, Any] | None:
-    return db.latest_run(warehouse)
-
-
-def latest_run() -> dict[str, Any] | None:
-    """The latest run recorded in the warehouse (the one its figures come from), or None."""
-    c = ctx()
-    return _latest_run(str(c.warehouse), c.stamp)
-
-
-def docs_paths() -> dict[str, Path]:
-    d = ctx().data_dir
-    return {
-        "dbt_site": d / "docs" / "dbt" / "index.html",
-        "dbt_static": d / "docs" / "dbt" / "static_index.html",
-        "gx_site": d / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html",
-    }
-
-
-def provenance_line() -> str:
-    """Which run the figures come from (or when the warehouse was built, without a runs table); markdown."""
-    c = ctx()
-    built = datetime.fromtimestamp(c.stamp[0] / 1e9).strftime("%Y-%m-%d %H:%M") if c.stamp[0] else "?"
-    run = latest_run()
-    if run is None:
-        return f"Warehouse built {built} (it records no runs)."
-    ended = run.get("ended_at")
-    when = pd.Timestamp(ended).strftime("%Y-%m-%d %H:%M") if not missing(ended) else built
-    parts = [f"Figures from run {code(run.get('run_id'))}"]
-    if run.get("command"):
-        parts.append(code(f"classchat {run['command']}"))
-    parts.append(f"finished {when}")
-    if run.get("outcome"):
-        parts.append(plain(str(run["outcome"]).replace("_", " ")))
-    if run.get("classchat_version"):
-        parts.append(f"classchat {plain(run['classchat_version'])}")
-    return " · ".join(parts) + "."
-
-
-def sidebar_footer() -> None:
-    """Provenance, privacy and docs at the foot of the sidebar."""
-    c = ctx()
-    with st.sidebar:
-        st.divider()
-        st.caption(provenance_line())
-        mode = "pseudonyms (`CLASSCHAT_PRIVACY=pseudonymous`)" if not named() else "names as in the exports"
-        st.caption(f"People shown by {mode}. Data directory {code(c.data_dir)}.")
-        docs = docs_paths()
-        with st.expander("Documentation", icon=":material/menu_book:"):
-            static = docs["dbt_static"] if docs["dbt_static"].is_file() else None
-            site = docs["dbt_site"]
-            if site.is_file() or static:
-                st.markdown(f"Tables and columns (dbt docs): {code(site if site.is_file() else static)}")
-            else:
-                st.markdown(f"dbt docs not built yet (`classchat docs` writes {code(site)}).")
-            download_file = static or (site if site.is_file() else None)
-            if download_file is not None:
-                st.download_button(
-                    "Download the dbt docs (one HTML file)",
-                    data=lambda p=download_file: p.read_bytes(),
-                    file_name="classchat_dbt_docs.html",
-                    mime="text/html",
-                    key="download:dbt-docs",
-                    on_click="ignore",
-                    icon=":material/download:",
-                )
-            gx = docs["gx_site"]
-            if gx.is_file():
-                st.markdown(f"Check results (GX Data Docs): {code(gx)}")
-            else:
-                st.markdown(f"GX Data Docs not built yet (`classchat check` writes {code(gx)}).")
-            st.caption("The rules behind every figure: docs/contract.md in the project.")
+    """Render an Altair chart (`reports.charts`: fonts that carry Chinese, labels that are never cut)."""
+    st.altair_chart(charts.configured(chart), width="stretch", key=key)

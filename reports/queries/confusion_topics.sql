@@ -3,7 +3,7 @@
 --     course: in how many questions and sessions each term came up, when it was first and
 --     last asked about, and the earliest question that mentions it.
 -- param: course (varchar, required) the course id, e.g. dl101
--- param: limit (integer, default 20) at most this many terms
+-- param: limit (integer, default 20, 1..1000) at most this many terms
 
 -- Terms come from the question_topics mart (up to 10 top terms per session; jieba for
 -- Chinese, words without stop words for English; classchat/topics.py).

@@ -3,8 +3,8 @@
 --     its earlier ones, or went silent: messages per session (sessions they missed count as
 --     zero) in the last sessions against the earlier ones, biggest drop first.
 -- param: course (varchar, required) the course id, e.g. dl101
--- param: last_sessions (integer, default 2) how many of the latest sessions are "recent"
--- param: min_drop (double, default 0.5) the smallest drop to list, as a share of the earlier
+-- param: last_sessions (integer, default 2, 1..) how many of the latest sessions are "recent"
+-- param: min_drop (double, default 0.5, 0..1) the smallest drop to list, as a share of the earlier
 --     rate: 0.5 = at most half as many messages per session
 
 -- Who is a student: anyone the roster, sessions.csv or the export does not mark as

@@ -4,10 +4,11 @@
 --     Turn peaks_only off to see the busiest minutes whether or not they count as peaks.
 -- param: session (varchar, required) the session id, e.g. dl101/2024-03-14_lecture
 -- param: peaks_only (boolean, default true) only minutes that pass the peak rule
--- param: limit (integer, default 10) at most this many minutes
+-- param: limit (integer, default 10, 1..1440) at most this many minutes
 
--- The peak rule lives in the session_minutes mart: at least 3 messages and at least the
--- session's mean + 2 standard deviations per minute (silent minutes count as 0).
+-- The peak rule lives in the session_minutes mart: at least the dbt var peak_min_messages
+-- messages and at least the session's mean + peak_sd standard deviations per minute (silent
+-- minutes count as 0; both vars in dbt_project/dbt_project.yml).
 -- `question` holds the minute's questions in chat order, one per line.
 with params as (
 

@@ -2,7 +2,7 @@
 -- description: The students whose messages answered other people's questions, most answers
 --     first: how many answers, in how many sessions, and how quickly they came.
 -- param: course (varchar, optional) a course id; leave empty for every course
--- param: limit (integer, default 50) at most this many people
+-- param: limit (integer, default 50, 1..10000) at most this many people
 
 -- Only peer answers count (answer_source = 'peer': the answerer was neither instructor nor
 -- TA in that session). Without a roster a person is a display name within one course, so

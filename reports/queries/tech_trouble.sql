@@ -3,7 +3,7 @@
 --     muted, 听不到, 卡了 ...): how many reports from how many people, and the stretches of
 --     minutes they cluster in, newest session first. Sessions without trouble are left out.
 -- param: course (varchar, optional) a course id; leave empty for every course
--- param: gap_minutes (integer, default 2) reports further apart than this start a new cluster
+-- param: gap_minutes (integer, default 2, 0..240) reports further apart than this start a new cluster
 
 -- A cluster is a run of tech_issue messages each within gap_minutes of the one before;
 -- `clusters` lists them as "10:40-10:42 (3)", earliest first. `message` is the first report.

@@ -2,11 +2,12 @@
 -- description: Questions nobody answered (or that the asker had to ask again), newest
 --     session first and in chat order within a session: the list to follow up on.
 -- param: course (varchar, required) the course id, e.g. dl101
--- param: limit (integer, default 200) at most this many rows
+-- param: limit (integer, default 200, 1..100000) at most this many rows
 
--- "Answered" is the warehouse's rule (docs/contract.md): a reply, a mention of the asker
--- within 10 minutes, or a substantive message by someone else within 3 minutes that the
--- asker could see. A question asked again by the same person counts as unanswered.
+-- "Answered" is the warehouse's rule (docs/answers.md, docs/contract.md): the later message
+-- with the strongest evidence within the dbt var answer_window_minutes, scoring at least
+-- answer_threshold (weights: answer_weights; all in dbt_project/dbt_project.yml). A question
+-- asked again by the same person counts as unanswered.
 with params as (
 
     select $course::varchar as course, $limit::integer as max_rows

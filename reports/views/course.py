@@ -14,17 +14,18 @@ import pandas as pd
 import streamlit as st
 
 from classchat.reports import ui
+from classchat.reports.sql import SESSION_ANSWERED_SHARE
 
 COURSE_SQL = "select * from courses where course_id = ?"
 
-SESSIONS_SQL = """
+SESSIONS_SQL = f"""
 select session_id, session_date, title, instructor,
        strftime(started_at, '%H:%M') as started, duration_minutes,
        n_messages, n_participants, n_questions, n_unanswered_questions,
-       case when n_questions > 0 then 1 - n_unanswered_questions / n_questions end as answered_share,
+       {SESSION_ANSWERED_SHARE} as answered_share,
        median_response_seconds,
        strftime(peak_minute_at, '%H:%M') as peak_minute, peak_minute_messages,
-       participation_gini, top10_share, n_tech_issues, n_links, source_format
+       participation_gini, top10_share, n_tech_issues
 from sessions
 where course_id = ?
 order by session_date, started_at, session_id
@@ -68,42 +69,35 @@ order by s.session_date, us.display_name
 """
 
 TRENDS = [
-    ("n_messages", "Messages", ",.0f"),
-    ("n_participants", "Participants", ",.0f"),
-    ("n_questions", "Questions", ",.0f"),
+    ("n_messages", "Messages", ",d"),
+    ("n_participants", "Participants", ",d"),
+    ("n_questions", "Questions", ",d"),
     ("answered_share", "Answered share", ".0%"),
-    ("median_response_seconds", "Median response (s)", ",.0f"),
+    ("median_response_seconds", "Median response (s)", ",d"),
     ("participation_gini", "Inequality (Gini)", ".2f"),
 ]
 
 
-def _trend_charts(sessions: pd.DataFrame) -> alt.FacetChart:
-    long = sessions.melt(
-        id_vars=["session_id", "session_date", "title"],
-        value_vars=[c for c, _, _ in TRENDS],
-        var_name="column",
+def _trend_charts(sessions: pd.DataFrame) -> alt.ConcatChart:
+    """One small line chart per figure over the term, each with its own axis and format."""
+    data = sessions.assign(
+        session=[
+            ui.session_label(d, t, s)
+            for d, t, s in zip(sessions["session_date"], sessions["title"], sessions["session_id"])
+        ]
     )
-    long["figure"] = long["column"].map({c: label for c, label, _ in TRENDS})
-    long["session"] = [
-        ui.session_label(d, t, s) for d, t, s in zip(long["session_date"], long["title"], long["session_id"])
-    ]
-    base = (
-        alt.Chart(long)
+    panels = [
+        alt.Chart(data, title=label)
         .mark_line(point=True, color=ui.BAR_COLOR)
         .encode(
-            x=ui.date_axis(),
-            y=alt.Y("value:Q", title=None),
-            tooltip=[
-                alt.Tooltip("session:N"),
-                alt.Tooltip("figure:N"),
-                alt.Tooltip("value:Q", format=",.2f"),
-            ],
+            x=ui.date_axis(sessions["session_date"], title="date"),
+            y=alt.Y(f"{column}:Q", title=None, axis=ui.value_axis(fmt, tickCount=4)),
+            tooltip=[alt.Tooltip("session:N"), alt.Tooltip(f"{column}:Q", title=label, format=fmt)],
         )
-        .properties(width=260, height=150)
-    )
-    return base.facet(
-        facet=alt.Facet("figure:N", title=None, sort=[label for _, label, _ in TRENDS]), columns=3
-    ).resolve_scale(y="independent")
+        .properties(width=205, height=150)  # three panels a row fit at 1280 px
+        for column, label, fmt in TRENDS
+    ]
+    return alt.concat(*panels, columns=3)
 
 
 def _carriers(people: pd.DataFrame, top: int = 20) -> tuple[alt.Chart, str]:
@@ -190,11 +184,11 @@ def render() -> None:
         return
     c = row.iloc[0]
     st.caption(
-        f"{ui.code(course)} · {ui.fmt_int(c['n_sessions'])} sessions "
+        f"{ui.code(course)} · {ui.plural(c['n_sessions'], 'session')} "
         f"from {ui.fmt_date(c['first_session_date'])} "
         f"to {ui.fmt_date(c['last_session_date'])}"
     )
-    cols = st.columns(7)
+    cols = st.columns(4) + st.columns(4)[:3]  # two rows: every figure whole at 1280 px
     cols[0].metric("Sessions", ui.fmt_int(c["n_sessions"]))
     cols[1].metric("People", ui.fmt_int(c["n_participants"]), help="Distinct people who posted.")
     cols[2].metric("Messages / session", ui.fmt_float(c["messages_per_session"]))
@@ -218,13 +212,15 @@ def render() -> None:
         column_config={
             "session_id": None,
             "session_date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
+            "title": st.column_config.TextColumn("title", width="medium"),
             "duration_minutes": st.column_config.NumberColumn("minutes", format="%.0f"),
             "n_messages": st.column_config.NumberColumn("messages"),
             "n_participants": st.column_config.NumberColumn("people"),
             "n_questions": st.column_config.NumberColumn("questions"),
             "n_unanswered_questions": st.column_config.NumberColumn("unanswered"),
             "answered_share": st.column_config.NumberColumn("answered", format="percent"),
-            "median_response_seconds": st.column_config.NumberColumn("median response (s)", format="%.0f"),
+            "median_response_seconds": st.column_config.NumberColumn("median response", format="%.0f s"),
+            "peak_minute": st.column_config.TextColumn("peak minute", help="The busiest minute."),
             "peak_minute_messages": st.column_config.NumberColumn("peak messages"),
             "participation_gini": st.column_config.NumberColumn("Gini", format="%.2f"),
             "top10_share": st.column_config.NumberColumn("top 10% share", format="percent"),

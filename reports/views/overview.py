@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from classchat.reports import ui
+from classchat.reports.sql import SESSION_ANSWERED_SHARE
 
 TOTALS_SQL = """
 select
@@ -32,61 +33,54 @@ from courses
 order by course_id
 """
 
-TREND_SQL = """
+TREND_SQL = f"""
 select course_id, session_id, session_date, title,
        n_messages, n_participants, n_questions,
-       case when n_questions > 0 then 1 - n_unanswered_questions / n_questions end as answered_share,
+       {SESSION_ANSWERED_SHARE} as answered_share,
        median_response_seconds, participation_gini
 from sessions
 order by session_date, started_at, session_id
 """
 
-# (column, label, axis format, how to show one value)
+# (column, label, axis format): counts per session with one decimal, shares as percentages
 COMPARE = [
-    ("participants_per_session", "Participants per session", ",.1f"),
-    ("questions_per_session", "Questions per session", ",.1f"),
+    ("participants_per_session", "Participants per session", ",.1~f"),
+    ("questions_per_session", "Questions per session", ",.1~f"),
     ("answered_share", "Answered share", ".0%"),
-    ("median_response_seconds", "Median response (s)", ",.0f"),
+    ("median_response_seconds", "Median response (s)", ",d"),
     ("participation_gini", "Inequality (Gini)", ".2f"),
 ]
 
 TREND = {
-    "Messages": ("n_messages", ",.0f"),
-    "Participants": ("n_participants", ",.0f"),
-    "Questions": ("n_questions", ",.0f"),
+    "Messages": ("n_messages", ",d"),
+    "Participants": ("n_participants", ",d"),
+    "Questions": ("n_questions", ",d"),
     "Answered share": ("answered_share", ".0%"),
-    "Median response (s)": ("median_response_seconds", ",.0f"),
+    "Median response (s)": ("median_response_seconds", ",d"),
     "Inequality (Gini)": ("participation_gini", ".2f"),
 }
 
 
-def _compare_chart(frame: pd.DataFrame) -> alt.FacetChart:
-    long = frame.melt(id_vars=["course_id"], value_vars=[c for c, _, _ in COMPARE], var_name="column")
-    labels = {c: label for c, label, _ in COMPARE}
-    long["metric"] = long["column"].map(labels)
-    long["shown"] = [
-        ui.fmt_pct(v) if c == "answered_share" else ui.fmt_float(v, 2 if c == "participation_gini" else 1)
-        for c, v in zip(long["column"], long["value"])
-    ]
+def _compare_chart(frame: pd.DataFrame) -> alt.ConcatChart:
+    """One small bar chart per figure, course against course, each with its own axis and format."""
     height = max(60, ui.ROW_HEIGHT * frame["course_id"].nunique())
-    base = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("course_id:N", title=None, axis=ui.name_axis()),
-            x=alt.X("value:Q", title=None),
-            color=alt.Color("course_id:N", legend=None),
-            tooltip=[
-                alt.Tooltip("course_id:N", title="course"),
-                alt.Tooltip("metric:N"),
-                alt.Tooltip("shown:N", title="value"),
-            ],
+    panels = []
+    for column, label, fmt in COMPARE:
+        panels.append(
+            alt.Chart(frame, title=label)
+            .mark_bar()
+            .encode(
+                y=alt.Y("course_id:N", title=None, axis=ui.name_axis()),
+                x=alt.X(f"{column}:Q", title=None, axis=ui.value_axis(fmt, tickCount=4)),
+                color=alt.Color("course_id:N", legend=None),
+                tooltip=[
+                    alt.Tooltip("course_id:N", title="course"),
+                    alt.Tooltip(f"{column}:Q", title=label, format=fmt),
+                ],
+            )
+            .properties(width=220, height=height)
         )
-        .properties(width=220, height=height)
-    )
-    return base.facet(
-        facet=alt.Facet("metric:N", title=None, sort=[label for _, label, _ in COMPARE]), columns=3
-    ).resolve_scale(x="independent")
+    return alt.concat(*panels, columns=3)
 
 
 def _trend_chart(frame: pd.DataFrame, column: str, label: str, fmt: str) -> alt.Chart:
@@ -100,8 +94,8 @@ def _trend_chart(frame: pd.DataFrame, column: str, label: str, fmt: str) -> alt.
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=ui.date_axis(),
-            y=alt.Y(f"{column}:Q", title=label, axis=alt.Axis(format=fmt)),
+            x=ui.date_axis(frame["session_date"]),
+            y=alt.Y(f"{column}:Q", title=label, axis=ui.value_axis(fmt)),
             color=alt.Color("course_id:N", title="course", legend=alt.Legend(orient="top")),
             tooltip=[
                 alt.Tooltip("course_id:N", title="course"),
@@ -143,7 +137,7 @@ def render() -> None:
             "questions_per_session": st.column_config.NumberColumn("questions / session", format="%.1f"),
             "answered_share": st.column_config.NumberColumn("answered", format="percent"),
             "median_response_seconds": st.column_config.NumberColumn(
-                "median response (s)", format="%.0f", help="Median seconds from a question to its answer."
+                "median response", format="%.0f s", help="Median seconds from a question to its answer."
             ),
             "participation_gini": st.column_config.NumberColumn(
                 "Gini", format="%.2f", help="Inequality of messages per person over the course (0 = equal)."
@@ -152,6 +146,8 @@ def render() -> None:
             "n_unanswered_questions": st.column_config.NumberColumn("unanswered"),
             "n_tech_issues": st.column_config.NumberColumn("tech issues"),
         },
+        # the per-session figures are in the charts above; the CSV has them too
+        csv_only=["participants_per_session", "messages_per_session", "questions_per_session", "mean_session_gini"],
     )
 
     st.subheader("Over the term")
@@ -167,6 +163,7 @@ def render() -> None:
             trend,
             "sessions_all_courses",
             column_config={
+                "session_id": None,
                 "session_date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
                 "answered_share": st.column_config.NumberColumn("answered", format="percent"),
                 "median_response_seconds": st.column_config.NumberColumn(

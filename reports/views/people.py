@@ -80,7 +80,7 @@ def render() -> None:
         st.info("Nobody has posted in this course.")
         return
     labels = {
-        r.user_id: f"{ui.name(r.display_name)} · {r.role} · {r.courses or '–'} ({r.n_messages:,} messages)"
+        r.user_id: f"{ui.name(r.display_name)} · {r.role} · {r.courses or ui.MISSING} ({r.n_messages:,} messages)"
         for r in people.itertuples()
     }
     user_id = ui.choose(
@@ -123,8 +123,8 @@ def render() -> None:
             alt.Chart(data)
             .mark_line(point=True)
             .encode(
-                x=ui.date_axis(),
-                y=alt.Y("n_messages:Q", title="messages"),
+                x=ui.date_axis(per["session_date"]),
+                y=alt.Y("n_messages:Q", title="messages", axis=ui.count_axis()),
                 color=alt.Color("course_id:N", title="course", legend=alt.Legend(orient="top")),
                 tooltip=[
                     alt.Tooltip("session:N"),

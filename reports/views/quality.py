@@ -17,7 +17,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import ui
+from classchat.reports import footer, ui
 
 RESULTS_SQL = """
 select suite, expectation, column_name, severity, success, observed, description
@@ -166,7 +166,7 @@ def _checks() -> None:
                     "description": st.column_config.TextColumn("what it checks", width="large"),
                 },
             )
-    docs = ui.docs_paths()["gx_site"]
+    docs = footer.docs_paths()["gx_site"]
     where = (
         f"Data Docs of the checks: {ui.code(docs)}."
         if docs.is_file()
@@ -190,7 +190,7 @@ def _files() -> None:
         "ingested_files",
         column_config={
             "source_file": st.column_config.TextColumn("file (under raw/)"),
-            "reason": st.column_config.TextColumn("reason", width="large"),
+            "reason": st.column_config.TextColumn("reason", width="medium"),
             "n_lines": st.column_config.NumberColumn("lines"),
             "n_messages": st.column_config.NumberColumn("messages"),
             "n_rejected_lines": st.column_config.NumberColumn("rejected lines"),
@@ -261,7 +261,7 @@ def _runs() -> None:
     if not ui.has("runs"):
         st.caption("This warehouse records no runs (it was built before provenance was kept).")
         return
-    runs = ui.q(ui.RUNS_SQL)
+    runs = ui.q(footer.RUNS_SQL)
     keep = [
         c
         for c in [
@@ -281,7 +281,7 @@ def _runs() -> None:
         ]
         if c in runs.columns
     ]
-    st.caption(ui.provenance_line())
+    st.caption(footer.provenance_line())
     ui.table(
         runs[keep],
         "runs",

@@ -74,11 +74,15 @@ def _param_widget(query: queries.NamedQuery, p: queries.Param) -> Any:
             format_func=lambda s: labels.get(s, s) if s else "(every session)",
         )
         return value or None
-    if p.type == "integer":
-        return st.number_input(label, value=p.default, step=1, key=key, help=help_, placeholder="empty")
+    if p.type == "integer":  # the declared range bounds the widget too (the query refuses values outside it)
+        return st.number_input(
+            label, value=p.default, step=1, key=key, help=help_, placeholder="empty",
+            min_value=None if p.low is None else int(p.low), max_value=None if p.high is None else int(p.high),
+        )
     if p.type == "double":
         return st.number_input(
-            label, value=p.default, step=0.1, format="%.2f", key=key, help=help_, placeholder="empty"
+            label, value=p.default, step=0.1, format="%.2f", key=key, help=help_, placeholder="empty",
+            min_value=None if p.low is None else float(p.low), max_value=None if p.high is None else float(p.high),
         )
     if p.type == "date":
         return st.date_input(label, value=p.default, key=key, help=help_)
@@ -152,10 +156,10 @@ def render() -> None:
         return
     st.subheader(f"Result ({len(result):,} row{'s' if len(result) != 1 else ''})")
     st.caption(ui.plain(queries.provenance(result)))
-    cut = queries.cut_note(result)
-    if cut:
-        st.warning(ui.plain(cut))
-    shown_ids = {col: st.column_config.TextColumn(col) for col in ui.KEY_COLUMNS if col in result.columns}
+    note = queries.cut_note(result)
+    if note:  # cut at the row cap (a warning), or shorter than the limit asked for (information)
+        (st.warning if result.attrs.get("classchat", {}).get("cut") else st.info)(ui.plain(note))
+    shown_ids = {col: st.column_config.TextColumn(ui.column_label(col)) for col in ui.KEY_COLUMNS if col in result.columns}
     ui.table(result, f"{query.name}", column_config=shown_ids, empty="No rows.")
 
 

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import ui
+from classchat.reports import rules, ui
 from classchat.reports.fmt import evidence_words
 
 SESSION_SQL = "select * from sessions where session_id = ?"
@@ -28,15 +28,16 @@ where session_id = ?
 order by minute_at
 """
 
-# Each peak minute with what was being asked then (questions in it and the two minutes before)
+PEAK_CONTEXT_MINUTES = 2  # a peak shows the questions of its minute and of this many before it
+# Each peak minute with what was being asked then (questions in it and the minutes before)
 # and a few of the messages of the minute itself.
-PEAKS_SQL = """
+PEAKS_SQL = f"""
 select strftime(sm.minute_at, '%H:%M') as minute,
-       sm.n_messages as messages, sm.n_questions as questions, sm.n_senders as senders,
+       sm.n_messages as messages, sm.n_questions as questions, sm.n_senders as people,
        (select string_agg(m.body, ' / ' order by m.seq)
           from messages m
          where m.session_id = sm.session_id and m.is_question
-           and m.minute_at between sm.minute_at - interval 2 minute and sm.minute_at) as question,
+           and m.minute_at between sm.minute_at - interval {PEAK_CONTEXT_MINUTES} minute and sm.minute_at) as question,
        (select array_to_string(list(m.body order by m.seq)[1:5], ' / ')
           from messages m
          where m.session_id = sm.session_id and m.minute_at = sm.minute_at
@@ -103,10 +104,29 @@ order by seq
 """
 
 
+# Peak labels need about this many pixels each; the chart is about this wide at 1280 px.
+_LABEL_PX, _CHART_PX = 48, 840
+
+
+def _peak_labels(frame: pd.DataFrame) -> list[str]:
+    """The minute of each peak to write above its bar, biggest first, leaving out any that would touch
+    a label already placed (every peak stays red; its minute is in the table below the chart)."""
+    n = max(len(frame), 1)
+    gap = max(1, -(-_LABEL_PX * n // _CHART_PX))  # minutes between two labels
+    placed: list[int] = []
+    peaks = frame.index[frame["is_peak"].fillna(False).astype(bool)]
+    for i in sorted(peaks, key=lambda i: (-int(frame.at[i, "n_messages"]), i)):
+        pos = frame.index.get_loc(i)
+        if all(abs(pos - other) >= gap for other in placed):
+            placed.append(pos)
+    return [frame.at[i, "minute"] if frame.index.get_loc(i) in placed else "" for i in frame.index]
+
+
 def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChart:
     frame = minutes.merge(peaks[["minute", "question"]], on="minute", how="left")
     frame["asked"] = frame["question"].fillna("")
     frame["kind"] = frame["is_peak"].map({True: "peak", False: "messages"}).fillna("messages")
+    frame["peak_label"] = _peak_labels(frame)
     base = alt.Chart(frame).encode(x=ui.minute_axis())
     tooltip = [
         alt.Tooltip("minute:N"),
@@ -116,8 +136,10 @@ def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChar
         alt.Tooltip("n_tech_issues:Q", title="tech issues"),
         alt.Tooltip("asked:N", title="being asked"),
     ]
+    top = int(frame["n_messages"].max() or 1)
+    y_scale = alt.Scale(domain=[0, top + max(1, round(top * 0.15))])  # room for the labels above
     bars = base.mark_bar().encode(
-        y=alt.Y("n_messages:Q", title="messages per minute"),
+        y=alt.Y("n_messages:Q", title="messages per minute", axis=ui.count_axis(), scale=y_scale),
         color=alt.Color(
             "kind:N",
             scale=alt.Scale(domain=["messages", "peak"], range=[ui.BAR_COLOR, ui.PEAK_COLOR]),
@@ -128,12 +150,12 @@ def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChar
     questions = (
         base.transform_filter("datum.n_questions > 0")
         .mark_point(shape="diamond", filled=True, size=60, color=ui.QUESTION_COLOR)
-        .encode(y=alt.Y("n_questions:Q"), tooltip=tooltip)
+        .encode(y=alt.Y("n_questions:Q", scale=y_scale), tooltip=tooltip)
     )
     marks = (
-        base.transform_filter("datum.is_peak")
+        base.transform_filter("datum.peak_label != ''")
         .mark_text(dy=-8, color=ui.PEAK_COLOR, fontSize=11)
-        .encode(y=alt.Y("n_messages:Q"), text=alt.Text("minute:N"))
+        .encode(y=alt.Y("n_messages:Q", scale=y_scale), text=alt.Text("peak_label:N"))
     )
     return alt.layer(bars, questions, marks).properties(height=280)
 
@@ -206,7 +228,9 @@ def render() -> None:
     )
     cols = st.columns(5)
     cols[0].metric(
-        "Duration", ui.fmt_minutes(s["duration_minutes"]), help="From the first to the last message."
+        "Duration",
+        ui.fmt_minutes(s["duration_minutes"], compact=True),
+        help=f"From the first to the last message: {ui.fmt_minutes(s['duration_minutes'])}.",
     )
     cols[1].metric(
         "Busiest minute",
@@ -230,8 +254,8 @@ def render() -> None:
     else:
         ui.show_chart(_activity_chart(minutes, peaks))
         st.caption(
-            "Red bars are peaks: at least 3 messages and well above the session's own level "
-            "(mean + 2 standard deviations per minute). Diamonds are questions."
+            f"Red bars are peaks: {rules.peak_rule()} (dbt vars `peak_min_messages`, `peak_sd`). "
+            "Diamonds are questions. Where peaks crowd, the biggest is labelled; all are in the table."
         )
     if not peaks.empty:
         st.markdown(f"**Peaks ({len(peaks)}) and what was being asked**")
@@ -240,9 +264,9 @@ def render() -> None:
             "peaks",
             column_config={
                 "question": st.column_config.TextColumn(
-                    "being asked (that minute and the 2 before)", width="large"
+                    f"being asked (that minute and the {PEAK_CONTEXT_MINUTES} before)", width="medium"
                 ),
-                "text": st.column_config.TextColumn("said in the minute", width="large"),
+                "text": st.column_config.TextColumn("said in the minute", width="medium"),
             },
         )
 
@@ -293,7 +317,8 @@ def render() -> None:
                 "answer_score": st.column_config.NumberColumn(
                     "score",
                     format="%.1f",
-                    help="The answer's evidence score; a link needs at least the threshold (docs/answers.md).",
+                    help="The answer's evidence score; a link needs at least "
+                    f"{rules.number(rules.var('answer_threshold'))} (dbt var `answer_threshold`, docs/answers.md).",
                 ),
                 "answer_evidence": st.column_config.TextColumn(
                     "evidence", width="large", help="The signals that made this message the answer."
@@ -310,7 +335,9 @@ def render() -> None:
         if topics.empty:
             st.caption("No recurring terms in this session's questions.")
         else:
-            ui.show_chart(ui.hbar(topics, "term", "n_questions", value_title="questions with the term"))
+            ui.show_chart(
+                ui.hbar(topics, "term", "n_questions", value_title="questions with the term", value_format=",d")
+            )
             ui.table(topics, "question_topics")
     with tabs[3]:
         tech = ui.q(TECH_SQL, session_id)

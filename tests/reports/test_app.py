@@ -12,6 +12,7 @@ change the warehouse work on a copy of the data directory.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -159,12 +160,12 @@ def test_overview_puts_the_courses_side_by_side(data: Paths) -> None:
     assert courses["course_id"].tolist() == ["ml", "stats"]
     assert courses["n_sessions"].tolist() == [1, 1]
     assert courses["n_participants"].tolist() == [5, 2]
-    assert courses["answered_share"].tolist() == [0.4, 1.0]
+    assert courses["answered_share"].tolist() == [40.0, 100.0]  # on screen as whole percentages
     assert courses["median_response_seconds"].tolist() == [335.0, 30.0]
     assert courses["participation_gini"].round(4).tolist() == [0.3143, 0.1667]
     trend = frame(at, "session_id", "answered_share")
     assert trend["session_id"].tolist() == [ML, STATS]
-    assert trend["answered_share"].tolist() == [0.4, 1.0]
+    assert trend["answered_share"].tolist() == [40.0, 100.0]
     assert len(at.get("vega_lite_chart")) == 2  # side by side, over the term
 
 
@@ -619,7 +620,31 @@ def test_query_without_a_warehouse_says_how_to_build_one(tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("seconds", "shown"),
-    [(None, "–"), (0, "0 s"), (42, "42 s"), (60, "1 min"), (335, "5 min 35 s"), (3900, "1 h 05 min")],
+    [(None, "—"), (0, "0 s"), (42, "42 s"), (60, "1 min"), (335, "5 min 35 s"), (3900, "1 h 05 min")],
 )
 def test_seconds_read_as_minutes_and_seconds(seconds, shown) -> None:
     assert ui.fmt_seconds(seconds) == shown
+
+
+# --- polish (issue 12): labels for people, "—" for missing, shares as percentages ---------------------
+
+RAW_HEADER = re.compile(r"_|^n$")
+
+
+@pytest.mark.parametrize("page", ["overview", "course", "session", "people", "quality", "queries"])
+def test_every_table_has_labels_for_people_and_a_dash_for_missing(data: Paths, page: str) -> None:
+    """No table shows a warehouse name (`peak_minute`, `n_questions`, `course_id`) as its header;
+    a missing value reads "—"; a share column reads as a percentage."""
+    at = open_app(page)
+    assert at.dataframe, page
+    for df in at.dataframe:
+        config = json.loads(df.proto.columns or "{}")
+        assert df.proto.placeholder == "—", page
+        for column in df.value.columns:
+            c = config.get(column) or {}
+            if c.get("hidden"):
+                continue
+            label = c.get("label") or column
+            assert not RAW_HEADER.search(label), f"{page}: column {column} shows as {label!r}"
+            if column.endswith("share"):  # 0.4 shows as 40%: the value times 100, printed with a % sign
+                assert c.get("type_config", {}).get("format") == "%.0f%%", f"{page}: {column} {c}"

@@ -125,7 +125,7 @@ def test_header_is_read_with_types_and_defaults():
     assert q.title == "Unanswered questions of a course"
     assert q.params == (
         Q.Param("course", "varchar", True, None, "the course id, e.g. dl101"),
-        Q.Param("limit", "integer", False, 200, "at most this many rows"),
+        Q.Param("limit", "integer", False, 200, "at most this many rows", low=1, high=100000),
     )
     drop = Q.get_query("participation_drop")
     assert [(p.name, p.type, p.required, p.default) for p in drop.params] == [
@@ -156,6 +156,9 @@ def test_malformed_query_files_are_errors_naming_the_file(tmp_path):
         "baddefault": (head + "-- param: n (integer, default x) x\nselect $n", "not an integer"),
         "twotitles": (head + "-- title: U\nselect 1", "`title` given twice"),
         "typo": ("-- titel: T\n-- description: D\nselect 1", "unknown header field `titel`"),
+        "textrange": (head + "-- param: s (varchar, optional, 1..3) x\nselect $s", "only integer and double"),
+        "emptyrange": (head + "-- param: n (integer, default 3, 5..1) x\nselect $n", "range 5..1 is empty"),
+        "outside": (head + "-- param: n (integer, default 30, 1..10) x\nselect $n", "default 30 is outside"),
     }
     for name, (text, message) in cases.items():
         with pytest.raises(Q.QueryError, match="query " + name) as err:
@@ -210,6 +213,32 @@ def test_parameter_errors_are_clear():
     }
     with pytest.raises(Q.QueryError, match="name=value"):
         Q.parse_assignments(["course"])
+
+
+def test_a_number_outside_its_declared_range_is_refused_naming_the_range(wh):
+    """Never a quiet cap: the value, the valid range and what the parameter is."""
+    q = Q.get_query("confusion_topics")
+    assert q.param("limit").describe() == "limit (integer, default 20, 1..1000)"
+    assert Q.get_query("participation_drop").param("last_sessions").describe() == "last_sessions (integer, default 2, 1..)"
+    for bad in ("0", "-3", "1001"):
+        with pytest.raises(Q.QueryError) as err:
+            Q.run_query(wh.warehouse, "confusion_topics", {"course": "ml", "limit": bad})
+        assert str(err.value) == (
+            f"query confusion_topics: parameter limit is {int(bad)}, outside its valid range 1..1000 "
+            "(at most this many terms)"
+        )
+    with pytest.raises(Q.QueryError, match=r"parameter min_drop is 1\.5, outside its valid range 0\.\.1 "):
+        Q.bind(Q.get_query("participation_drop"), {"course": "ml", "min_drop": "1.5"})
+    assert Q.bind(q, {"course": "ml", "limit": "1000"})["limit"] == 1000  # the ends are valid
+
+
+def test_a_limit_the_result_does_not_reach_is_said(wh):
+    """`confusion_topics limit=15` on a course with two topic terms returns 2 rows and says that is all."""
+    df = Q.run_query(wh.warehouse, "confusion_topics", {"course": "ml", "limit": "15"})
+    assert len(df) == 2
+    assert Q.cut_note(df) == "2 rows, fewer than the limit of 15 asked for: that is every row the query finds"
+    assert Q.cut_note(Q.run_query(wh.warehouse, "confusion_topics", {"course": "ml", "limit": "2"})) is None
+    assert Q.cut_note(Q.run_query(wh.warehouse, "confusion_topics", {"course": "ml"})) is None  # not asked
 
 
 # --- every query runs -------------------------------------------------------------
