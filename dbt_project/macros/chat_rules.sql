@@ -47,7 +47,10 @@
             a subject ("when I try...", "what I mean...")
             -- or asks inside a sentence ("... can you see my folder",
             "did anyone ...", "anyone know ..."), or
-          - opens with a Russian question word (как почему зачем что где когда можно ли).
+          - opens with a Russian question word (как почему зачем что где когда можно ли), or
+            holds почему / зачем anywhere, or
+          - says the writer does not understand, which asks for an explanation: 不懂 没懂 不理解
+            "I don't understand" "I'm lost" не понимаю непонятно объясните.
         Thanks, "1", "ok" and other acknowledgements have none of these.
     -#}
     (
@@ -86,6 +89,8 @@
             lower(trim({{ strip_urls(body) }})),
             '^(как|почему|зачем|что|где|когда|куда|откуда|сколько|какой|какая|какие|можно ли)\s'
         )
+        or regexp_matches(lower({{ body }}), '(^|[^\p{L}-])(почему|зачем)([^\p{L}-]|$)')
+        or regexp_matches(lower({{ body }}), 'не\s?понимаю|непонятн|не\s?понял|объясните|不懂|不明白|没懂|没听懂|不太理解|不理解|\bi (don''t|do not) (understand|get)\b|\bi''m (confused|lost)\b|\bi am (confused|lost)\b')
     )
 {%- endmacro %}
 
