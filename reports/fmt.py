@@ -101,6 +101,8 @@ EVIDENCE_WORDS: dict[str, str] = {
     "thanks": "against: opens with thanks",
     "late": "against: more than a few minutes later",
     "asked_again": "against: the asker asked again before it",
+    "after_asker_done": "against: the asker had already said thanks/ok before it",
+    "same_question": "the answer to the same question asked again (a follow-up, 'same question', or the same words)",
 }
 
 
