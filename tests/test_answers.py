@@ -68,3 +68,17 @@ def test_each_signal_chat_links_every_question_right_in_both_languages(results):
         for stem, score in results.items():
             if f"_{signal}_" in stem + "_":
                 assert score.link_accuracy == 1.0, (stem, score.mistakes)
+
+
+def test_every_evidence_signal_has_words_for_staff():
+    """Each signal the answer model can put into answer_evidence is explained on the Session page
+    and in the export (reports/fmt.EVIDENCE_WORDS), so no raw signal name reaches staff."""
+    import re
+
+    from classchat.reports.fmt import EVIDENCE_WORDS
+
+    sql = (ROOT / "dbt_project" / "models" / "intermediate" / "int_questions_answered.sql").read_text("utf-8")
+    block = sql[sql.index("list_filter([") : sql.index("lambda s: s is not null) as evidence")]
+    signals = set(re.findall(r"then '([a-z_]+)' end", block)) | set(re.findall(r"list_append\([^,]+, '([a-z_]+)'\)", sql))
+    assert {"reply", "same_question", "after_asker_done"} <= signals  # the parse found the list
+    assert signals <= set(EVIDENCE_WORDS), sorted(signals - set(EVIDENCE_WORDS))
