@@ -11,6 +11,7 @@ Without chromium or Playwright this skips, unless CLASSCHAT_REQUIRE_BROWSER=1
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -28,6 +29,7 @@ from classchat.config import Paths
 OUT = Path(__file__).resolve().parents[1] / "test-output" / "browser"
 PAGES = {  # url path -> text the page must show once rendered
     "": "Courses side by side",
+    "overview": "Courses side by side",  # every page has its own URL, the landing page too
     "course": "Who carries the chat",
     "session": "Messages per minute",
     "people": "Sessions",
@@ -59,8 +61,9 @@ def data(tmp_path_factory) -> Paths:
     return paths
 
 
-@pytest.fixture(scope="module")
-def server(data):
+@contextlib.contextmanager
+def _report(data: Paths):
+    """`classchat report` on `data`, up and answering; stopped (and waited for) afterwards."""
     port = _free_port()
     env = dict(os.environ, CLASSCHAT_DATA_DIR=str(data.data_dir))
     proc = subprocess.Popen(
@@ -82,12 +85,38 @@ def server(data):
     else:
         proc.kill()
         pytest.fail("classchat report did not come up: " + (proc.stdout.read() if proc.stdout else ""))
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(data):
+    with _report(data) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def term(tmp_path_factory) -> Paths:
+    """A generated term that runs from September 2024 into January 2025 (dates span two years), with
+    sessions long and busy enough for crowded peaks."""
+    from classchat.demo import write_demo
+
+    paths = Paths(tmp_path_factory.mktemp("browser-term") / "data")
+    write_demo(paths.data_dir, courses=2, sessions=20, messages=260, seed=11)  # 2024-09-02 .. 2025-01-13
+    build_warehouse(paths)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def term_server(term):
+    with _report(term) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -103,20 +132,40 @@ def browser():
         b.close()
 
 
+def _open(browser, url: str, text: str):
+    """A page of the report at 1280 px, rendered to the end (no skeleton left, charts drawn)."""
+    # the width staff use (issue 12); tall, so the screenshot holds the whole page (Streamlit scrolls inside)
+    page = browser.new_page(viewport={"width": 1280, "height": 3000})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    page.wait_for_timeout(3000)  # tables and charts draw after their data arrives
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert not errors, errors
+    assert page.get_by_text("Page not found").count() == 0
+    return page
+
+
+@pytest.mark.parametrize("path", ["", "course", "session"])
+def test_pages_over_a_term_that_spans_years(term_server, browser, path):
+    """Dates on the axes carry their year when the term spans two; crowded peaks keep their labels apart
+    (screenshots term-*.png, looked at by a person)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    page = _open(browser, f"{term_server}/{path}", PAGES[path])
+    page.screenshot(path=str(OUT / f"term-{path or 'home'}.png"), full_page=True)
+    page.close()
+
+
 @pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_renders_in_chromium(server, browser, path):
     OUT.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-    page.get_by_text(PAGES[path], exact=False).first.wait_for(timeout=60_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(800)  # let charts draw before the screenshot
-    assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
-    assert not errors, errors
-    page.screenshot(path=str(OUT / f"page-{path or 'overview'}.png"), full_page=True)
-    if path == "":
+    page = _open(browser, f"{server}/{path}", PAGES[path])
+    page.screenshot(path=str(OUT / f"page-{path or 'home'}.png"), full_page=True)
+    if path in ("", "overview"):
         assert page.get_by_text("ml", exact=True).count() > 0
     page.close()
 
@@ -135,9 +184,15 @@ def test_html_export_opens_offline_with_its_charts(data, browser):
 
     context.route("http*://**", refuse)
     page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(target.as_uri())
     assert page.locator("svg").count() >= 1
     assert page.get_by_text("为什么 relu 不会梯度消失").count() >= 1
     assert requested == []
     page.screenshot(path=str(OUT / "export-session.png"), full_page=True)
+    course = write_export(data.warehouse, course="ml", out=OUT / "export-course.html")
+    page.goto(course.as_uri())
+    assert page.locator("svg").count() >= 2
+    assert requested == []
+    page.screenshot(path=str(OUT / "export-course.png"), full_page=True)
     context.close()
