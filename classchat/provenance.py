@@ -221,10 +221,11 @@ def record_built_from(warehouse: Path, state: list[dict]) -> None:
             f"create or replace table {BUILT_FROM_TABLE} (source_file varchar, sha256 varchar, "
             "session_id varchar, ingested_at timestamp)"
         )
-        if state:
-            con.executemany(
-                f"insert into {BUILT_FROM_TABLE} values (?, ?, ?, ?)",
-                [[r["source_file"], r["sha256"], r["session_id"], r["ingested_at"]] for r in state],
+        if state:  # one insert of four lists: executemany took ~2.5 ms a row (5 s at 2,000 exports)
+            con.execute(
+                f"insert into {BUILT_FROM_TABLE} select unnest(?::varchar[]), unnest(?::varchar[]), "
+                "unnest(?::varchar[]), unnest(?::timestamp[])",
+                [[r[c] for r in state] for c in ("source_file", "sha256", "session_id", "ingested_at")],
             )
     finally:
         con.close()

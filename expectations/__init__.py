@@ -4,14 +4,16 @@ This package owns the data-quality stage: `suites` defines one expectation
 suite per mart (messages, sessions, users, session_minutes, courses) plus the
 whole-warehouse `totals`, as code, each paired with the read-only DuckDB query
 whose frame it validates; `runner` runs them with Great Expectations 1.x
-(scoped to new rows on incremental runs, optionally in a `CheckerProcess`
-whose entry point is `serve`),
+(scoped to new rows on incremental runs; large per-session suites in bounded
+batches, `batches`; optionally in a `checker.CheckerProcess` whose entry point
+is `serve`), `results` holds what they found,
 writes result JSON (and Data Docs) under the quality directory, and returns a
 `CheckReport`. Importing this package is cheap:
 Great Expectations itself is imported only when `run_checks` runs.
 """
 
-from classchat.expectations.runner import CheckError, CheckReport, ExpectationOutcome, SuiteResult, run_checks
+from classchat.expectations.results import CheckError, CheckReport, ExpectationOutcome, SuiteResult
+from classchat.expectations.runner import run_checks
 from classchat.expectations.suites import SUITES, MartSuite
 
 __all__ = [

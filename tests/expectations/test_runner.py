@@ -589,7 +589,7 @@ def test_totals_catch_a_message_outside_every_session_count(make_warehouse, qual
 
 
 def test_checker_process_runs_the_suites_in_a_separate_interpreter(make_warehouse, quality, tmp_path):
-    from classchat.expectations.runner import CheckerProcess, CheckOutcome
+    from classchat.expectations.checker import CheckerProcess, CheckOutcome
 
     warehouse = make_warehouse()
     checker = CheckerProcess()
@@ -610,12 +610,13 @@ def test_checker_process_runs_the_suites_in_a_separate_interpreter(make_warehous
 
 
 def test_a_suite_reads_only_the_columns_its_expectations_look_at(make_warehouse):
-    from classchat.expectations.runner import _columns_used, _read_frame
+    from classchat.expectations.batches import SuiteReader, columns_used
 
     warehouse = make_warehouse()
     spec = next(s for s in SUITES if s.name == "messages")
-    used = _columns_used(spec.build_suite())
-    frame = _read_frame(warehouse, spec, columns=used)
+    used = columns_used(spec.build_suite())
+    with SuiteReader(warehouse, spec, None, used) as reader:
+        frame = reader.frame()
     assert list(frame.columns) == used
     assert {"message_id", "session_found", "body"} <= set(used)
     mart_columns = [row[0] for row in query(warehouse, "select column_name from (describe messages)")]
