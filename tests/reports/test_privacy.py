@@ -604,7 +604,7 @@ def test_report_in_pseudonymous_mode_shows_no_name(built: Paths, leak_finder, mo
     monkeypatch.setenv("CLASSCHAT_PRIVACY", "pseudonymous")
     at = _run(AppTest.from_file(APP, default_timeout=60))
     seen = {"overview": _rendered(at)}
-    for page in ("course", "session", "quality"):
+    for page in ("course", "session", "quality", "attendance"):
         at.switch_page(f"views/{page}.py")
         _run(at)
         if any(box.key == "widget:course" for box in at.selectbox):
@@ -628,6 +628,7 @@ def test_report_in_pseudonymous_mode_shows_no_name(built: Paths, leak_finder, mo
     leaks = {where: found[:5] for where, text in seen.items() if (found := leak_finder(text))}
     assert not leaks, leaks
     assert "P-" in seen["session"] and "Lena" not in "".join(seen.values())
+    assert "P-" in seen["attendance"] and "Term grid" in seen["attendance"]  # the grid, of pseudonyms
     # the same page in named mode shows the names (what is looked for above is there to find)
     monkeypatch.setenv("CLASSCHAT_PRIVACY", "named")
     at = _run(AppTest.from_file(APP, default_timeout=60))
