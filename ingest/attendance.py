@@ -443,9 +443,14 @@ def land_attendance(paths: Paths, *, prune: bool = False, rebuild: bool = False)
     """Land every new or changed attendance report under raw/<course>/; return what happened."""
     report = AttendanceReport()
     now = datetime.now()
-    old = read_attendance_manifest(paths) if not rebuild else pl.DataFrame(schema=MANIFEST_SCHEMA)
-    old_rows = _read(rows_path(paths), ROW_SCHEMA)
-    old_rejects = _read(rejects_path(paths), REJECT_SCHEMA)
+    try:
+        old = read_attendance_manifest(paths) if not rebuild else pl.DataFrame(schema=MANIFEST_SCHEMA)
+        old_rows = _read(rows_path(paths), ROW_SCHEMA)
+        old_rejects = _read(rejects_path(paths), REJECT_SCHEMA)
+    except Exception as exc:  # a damaged lake file: every report lands again from raw/
+        report.warnings.append(f"attendance lake damaged ({type(exc).__name__}); every report is read again from raw/")
+        old = pl.DataFrame(schema=MANIFEST_SCHEMA)
+        old_rows, old_rejects = pl.DataFrame(schema=ROW_SCHEMA), pl.DataFrame(schema=REJECT_SCHEMA)
     old_by_path = {r["source_file"]: r for r in old.iter_rows(named=True)}
     landed_shas = {r["sha256"]: r["source_file"] for r in old_by_path.values() if r["status"] == "landed"}
     keep: dict[str, dict] = {}

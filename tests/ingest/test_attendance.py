@@ -114,6 +114,17 @@ def test_idempotent_and_changes_land(paths):
     assert pl.read_parquet(rows_path(paths)).height == 19
 
 
+def test_a_damaged_attendance_lake_is_repaired_from_raw(paths):
+    _land_all_fixtures(paths)
+    before = pl.read_parquet(rows_path(paths)).sort("source_file", "line_no")
+    rows_path(paths).write_bytes(b"PAR1 not really")
+    report = ingest(paths)
+    assert "attendance lake damaged" in "\n".join(report.summary_lines())
+    assert pl.read_parquet(rows_path(paths)).sort("source_file", "line_no").drop("file_sha256").equals(
+        before.drop("file_sha256")
+    )
+
+
 def test_bad_rows_and_bad_files_never_stop_the_others(paths):
     add_export(paths, "c", "2024-05-06_lecture.txt", PLAIN_CHAT)
     add_export(paths, "c", "2024-05-06_lecture.csv", (
