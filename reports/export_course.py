@@ -52,7 +52,7 @@ QUIET_MAX_MESSAGES = 2  # "silent-ish": at most this many messages over the whol
 def course_page(data: Data, c: pd.Series) -> tuple[str, str]:
     course = str(c["course_id"])
     sessions = data.frame(SESSIONS_SQL, course)
-    people = data.frame(COURSE_PEOPLE_SQL, course)
+    people = data.frame(COURSE_PEOPLE_SQL, course, course)
     unanswered = data.frame(COURSE_UNANSWERED_SQL, course)
 
     span = fmt_date(c.get("first_session_date"))
@@ -189,8 +189,8 @@ def _course_participation(people: pd.DataFrame) -> str:
     k10 = max(1, math.ceil(n / 10))
     top10 = sum(ordered[:k10]) / total if total else 0
     quiet = sum(1 for v in counts if v <= QUIET_MAX_MESSAGES)
-    once = int((people["n_sessions"] == 1).sum())
-    n_sessions_max = int(people["n_sessions"].max())
+    once = int((people["sessions_posted"] == 1).sum())
+    n_sessions_max = int(people["sessions_posted"].max())
     facts = [
         f"<li>The most active tenth ({esc(plural(k10, 'person', 'people'))}) sent "
         f"<b>{esc(fmt_pct(top10))}</b> "

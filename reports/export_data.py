@@ -16,7 +16,7 @@ import pandas as pd
 
 from classchat.reports import db
 from classchat.reports.fmt import fmt_date
-from classchat.reports.sql import SESSION_ANSWERED_SHARE
+from classchat.reports.sql import COURSE_PEOPLE_SQL, SESSION_ANSWERED_SHARE  # noqa: F401 - the course page's people
 
 # --- SQL (every user value is a bound `?` parameter) ---------------------------
 
@@ -28,19 +28,6 @@ order by session_date, started_at nulls last, session_id
 """
 SESSION_SQL = f"select *, {SESSION_ANSWERED_SHARE} as answered_share from sessions where session_id = ?"
 
-COURSE_PEOPLE_SQL = """
-select user_id,
-       min(display_name) as display_name,
-       arg_min(role, role_rank) as role,  -- user_sessions.role_rank: the warehouse's one precedence
-       sum(n_messages)::bigint as n_messages,
-       sum(n_questions)::bigint as n_questions,
-       sum(n_answers)::bigint as n_answers,
-       count(distinct session_id)::bigint as n_sessions
-from user_sessions
-where course_id = ? and role is distinct from 'system'
-group by user_id
-order by n_messages desc, display_name
-"""
 
 COURSE_UNANSWERED_SQL = """
 select m.session_id, s.session_date, s.title, m.sent_at, m.sender_name as asker, m.role, m.body as question,
@@ -78,7 +65,7 @@ LINKS_SQL = SESSION_MESSAGES_SQL.format(where="has_link")
 TOP_PARTICIPANTS_SQL = """
 select display_name, role, n_messages, n_questions, n_answers, n_tech_issues
 from user_sessions
-where session_id = ? and role is distinct from 'system'
+where session_id = ? and role is distinct from 'system' and n_messages > 0  -- writers (user_sessions also holds attendees)
 order by n_messages desc, n_questions desc, display_name
 """
 

@@ -5,9 +5,43 @@ session is the rule of the `courses` mart (dbt_project/models/marts/courses.sql,
 `answered_share`: 1 - unanswered / questions, none without questions) applied
 to one session; the Overview, the Course page and the export read it from
 here. (The `sessions` mart does not carry it yet; when it does, this becomes
-its column.)
+its column.) The people of a course, as the Course page and the course
+export list them, are one query too.
 """
 
 from __future__ import annotations
 
 SESSION_ANSWERED_SHARE = "case when n_questions > 0 then 1 - n_unanswered_questions / n_questions end"
+
+
+# One row per person who wrote in a course (parameters: the course twice), most messages first:
+# the role of their highest rank (user_sessions.role_rank, the warehouse's one precedence, macro
+# role_rank), the sessions they wrote in and stayed silent in, their share of the course's messages.
+# user_sessions also holds attendees who never wrote (attendance reports): they are not counted here.
+COURSE_PEOPLE_SQL = """
+with course_sessions as (
+    select count(*) as n from sessions where course_id = ?
+),
+per_person as (
+    select us.user_id,
+           min(us.display_name) as display_name,
+           arg_min(us.role, us.role_rank) as role,
+           count(*) filter (where us.n_messages > 0) as sessions_posted,
+           sum(us.n_messages)::bigint as n_messages,
+           sum(us.n_questions)::bigint as n_questions,
+           sum(us.n_answers)::bigint as n_answers,
+           sum(us.n_tech_issues)::bigint as n_tech_issues,
+           max(us.last_message_at) as last_message_at
+    from user_sessions us
+    where us.course_id = ? and us.role is distinct from 'system'
+    group by us.user_id
+    having sum(us.n_messages) > 0
+)
+select p.user_id, p.display_name, p.role, p.sessions_posted,
+       (select n from course_sessions) - p.sessions_posted as sessions_silent,
+       p.n_messages,
+       p.n_messages / sum(p.n_messages) over () as message_share,
+       p.n_questions, p.n_answers, p.n_tech_issues, p.last_message_at
+from per_person p
+order by p.n_messages desc, p.display_name, p.user_id
+"""

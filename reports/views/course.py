@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from classchat.reports import ui
-from classchat.reports.sql import SESSION_ANSWERED_SHARE
+from classchat.reports.sql import COURSE_PEOPLE_SQL, SESSION_ANSWERED_SHARE
 
 COURSE_SQL = "select * from courses where course_id = ?"
 
@@ -31,40 +31,14 @@ where course_id = ?
 order by session_date, started_at, session_id
 """
 
-# One row per person of the course: the sessions they posted in, and how much they said.
-PEOPLE_SQL = """
-with course_sessions as (
-    select count(*) as n from sessions where course_id = ?
-),
-per_person as (
-    select us.user_id,
-           min(us.display_name) as display_name,
-           -- the role of the person's highest rank (user_sessions.role_rank: the warehouse's one precedence)
-           arg_min(us.role, us.role_rank) as role,
-           count(*) as sessions_posted,
-           sum(us.n_messages) as n_messages,
-           sum(us.n_questions) as n_questions,
-           sum(us.n_answers) as n_answers,
-           sum(us.n_tech_issues) as n_tech_issues,
-           max(us.last_message_at) as last_message_at
-    from user_sessions us
-    where us.course_id = ? and us.role is distinct from 'system'
-    group by us.user_id
-)
-select p.user_id, p.display_name, p.role, p.sessions_posted,
-       (select n from course_sessions) - p.sessions_posted as sessions_silent,
-       p.n_messages,
-       p.n_messages / sum(p.n_messages) over () as message_share,
-       p.n_questions, p.n_answers, p.n_tech_issues, p.last_message_at
-from per_person p
-order by p.n_messages desc, p.display_name, p.user_id
-"""
+# One row per person who wrote in the course: reports.sql.COURSE_PEOPLE_SQL (shared with the export).
+PEOPLE_SQL = COURSE_PEOPLE_SQL
 
 GRID_SQL = """
 select us.user_id, us.display_name, s.session_id, s.session_date, s.title, us.n_messages
 from user_sessions us
 join sessions s using (session_id)
-where us.course_id = ? and us.role is distinct from 'system'
+where us.course_id = ? and us.role is distinct from 'system' and us.n_messages > 0
 order by s.session_date, us.display_name
 """
 

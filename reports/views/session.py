@@ -90,7 +90,7 @@ select us.display_name, us.role, us.n_messages,
        strftime(us.last_message_at, '%H:%M') as last_message
 from user_sessions us
 join sessions s using (session_id)
-where us.session_id = ? and us.role is distinct from 'system'
+where us.session_id = ? and us.role is distinct from 'system' and us.n_messages > 0  -- people who wrote
 order by us.n_messages desc, us.display_name
 """
 
