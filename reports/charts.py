@@ -69,7 +69,8 @@ def spans_years(dates: Iterable[object]) -> bool:
 
 
 def date_axis(dates: Iterable[object] = (), field: str = "session_date", title: str = "session date") -> alt.X:
-    """A date axis: month-day within one year (the year in the title), the full date when `dates` span years."""
+    """A date axis: month-day within one year (the year in the title), the full date when `dates` span years;
+    one tick per session date when there are few, never two in one day."""
     dates = list(dates)
     if spans_years(dates):
         fmt = "%Y-%m-%d"
@@ -78,11 +79,15 @@ def date_axis(dates: Iterable[object] = (), field: str = "session_date", title: 
         years = {pd.Timestamp(d).year for d in dates if d is not None and not pd.isna(d)}
         if years:
             title = f"{title} ({years.pop()})"
+    days = sorted({pd.Timestamp(d).normalize() for d in dates if d is not None and not pd.isna(d)})
+    ticks: dict[str, Any] = {"tickMinStep": 86_400_000}  # never two ticks in one day (time scales step in ms)
+    if 0 < len(days) <= 12:  # few sessions: a tick on each session's date, none between
+        ticks = {"values": [alt.DateTime(year=d.year, month=d.month, date=d.day, utc=True) for d in days]}
     return alt.X(
         f"{field}:T",
         timeUnit="utcyearmonthdate",
         title=title,
-        axis=alt.Axis(format=fmt, labelOverlap=True, labelAngle=0),
+        axis=alt.Axis(format=fmt, labelOverlap=True, labelAngle=0, **ticks),
     )
 
 
