@@ -3,7 +3,9 @@
 This package is the thin command layer: `config` owns paths and settings,
 `pipeline` runs the stages (ingest -> dbt build -> checks) under one lock,
 `provenance` records each run, `files` writes published files atomically,
-`cli` is the `classchat` entry point, `demo` writes generated courses, and
+`cli` is the `classchat` entry point, `demo` writes generated courses (one
+session's chat built by `demo_chat`, words read by `demo_bank` from the data
+files of `demo_words/`), and
 `topics` tokenises questions for the `question_topics` mart.
 The stages live in the repository's top-level folders `ingest/`,
 `dbt_project/`, `expectations/` and `reports/`, and are installed as
