@@ -130,7 +130,9 @@ def test_attendance_figures_matches_and_silent_attendees(course, monkeypatch):
     monkeypatch.setenv("CLASSCHAT_PRIVACY", "named")
     page = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not page.exception and not page.error
-    grid, unclaimed = (d.value for d in page.dataframe)
+    grid, unclaimed, chat_only, every_match = (d.value for d in page.dataframe)  # nobody flagged: no table
+    assert chat_only[["display_name", "session_id", "n_messages"]].values.tolist() == [["Zed Quinn", S1, 1]]
+    assert len(every_match) == 9 and every_match["is_claimed"].tolist()[:2] == [False, False]
     assert grid.values.tolist() == [
         ["Ben Ortiz", "student", "wrote", "present, no message"],
         ["Chidi Okafor", "student", "present, no message", "wrote"],

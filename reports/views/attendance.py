@@ -53,6 +53,22 @@ where course_id = ? and not is_claimed
 order by n_sessions desc, participant
 """
 
+WRITERS_NOT_IN_REPORT_SQL = """
+select us.display_name, us.session_id, us.n_messages
+from user_sessions us
+where us.course_id = ? and us.minutes_present is null
+  and us.session_id in (select session_id from attendance where course_id = ?)
+order by us.session_id, us.display_name
+"""
+
+MATCHES_SQL = """
+select participant, email, matched_name, match_source, match_rule, match_score, runner_up_score, is_claimed,
+       n_sessions
+from name_matches
+where course_id = ?
+order by is_claimed, match_score, participant
+"""
+
 WROTE, PRESENT, ABSENT = "wrote", "present, no message", "absent"
 
 
@@ -160,6 +176,19 @@ def render() -> None:
         "their own. Add a name to the right person's `aliases` in raw/roster.csv to merge it."
     )
     ui.table(ui.q(UNCLAIMED_SQL, course), "attendance_unclaimed", empty="Every name was matched.")
+    st.caption(
+        "People who wrote in a session's chat but are in none of its report's rows: a name only in the "
+        "chat (someone who joined by phone, or under a name that matched nobody above)."
+    )
+    ui.table(ui.q(WRITERS_NOT_IN_REPORT_SQL, course, course), "attendance_chat_only",
+             empty="Everyone who wrote is in the reports.")
+    with st.expander("Every name of the reports and whom it was matched to"):
+        st.caption(
+            "Rule: email (the roster e-mail), exact or fuzzy (rapidfuzz token_sort_ratio of the names, "
+            "0-100); matched when the score is at least 88 and no other person is within 5 "
+            "(classchat/people.py; docs/attendance.md)."
+        )
+        ui.table(ui.q(MATCHES_SQL, course), "attendance_matches")
 
 
 render()
