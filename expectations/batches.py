@@ -3,9 +3,10 @@
 This module owns what the checks hold in memory. A suite reads only the
 columns its expectations look at (`columns_used`). A per-session suite whose
 frame has more than `BATCH_ROWS` rows is read in batches of whole sessions
-(contiguous ranges of `session_id`, plus one batch for rows without one), so
-peak memory is bounded by the batch, not by the warehouse; the next batch is
-read while Great Expectations validates the current one.
+(contiguous ranges of `session_id`, plus one batch for rows without one, cut
+from one query ordered by session and streamed), so peak memory is bounded by
+the batch (and DuckDB's own `DUCKDB_MEMORY`), not by the warehouse; the next
+batch is read while Great Expectations validates the current one.
 
 Results stay exactly those of one whole-frame validation (`merge`):
 - row-wise expectations (not null, between, in set, regex, column pairs) are
@@ -35,6 +36,7 @@ from classchat.expectations.results import SESSION_KEY, CheckError
 from classchat.expectations.suites import MartSuite
 
 DUCKDB_MEMORY = "512MB"  # DuckDB's own share of the checks' memory (it spills past it)
+STREAM_ROWS = 65_536  # rows DuckDB hands over at a time while a batch is read
 BATCH_ROWS = 250_000  # rows of a per-session suite validated at once (~0.3 GB for the messages suite)
 # expectations whose result over a frame is the sum of their results over any split of its rows
 ROW_WISE = {
@@ -99,6 +101,23 @@ def _pandas_string(arrow_type):
     if pt.is_string(arrow_type) or pt.is_large_string(arrow_type) or pt.is_string_view(arrow_type):
         return pd.StringDtype(na_value=np.nan)
     return None
+
+
+def _exact_in_arrow(arrow_type) -> bool:
+    """Whether an Arrow column becomes in pandas exactly what DuckDB's `.df()` gives (checked equal):
+    strings (see `_pandas_string`), numbers, booleans, timestamps without a time zone."""
+    import pyarrow.types as pt
+
+    t = arrow_type
+    return (
+        pt.is_string(t)
+        or pt.is_large_string(t)
+        or pt.is_string_view(t)
+        or pt.is_integer(t)
+        or pt.is_floating(t)
+        or pt.is_boolean(t)
+        or (pt.is_timestamp(t) and t.tz is None)
+    )
 
 
 def _quote(column: str) -> str:
@@ -184,24 +203,13 @@ class SuiteReader:
         converts it (strings, numbers, booleans, naive timestamps; checked equal), else None.
         The Arrow route is about 2.5 times faster: DuckDB builds Python strings under the GIL."""
         import duckdb
-        import pyarrow.types as pt
 
         try:
             table = (con or self.con).sql(sql, params=list(params)).to_arrow_table()
         except duckdb.Error:
             return None  # _run raises it with the suite's name
-        for field in table.schema:
-            t = field.type
-            if not (
-                pt.is_string(t)
-                or pt.is_large_string(t)
-                or pt.is_string_view(t)
-                or pt.is_integer(t)
-                or pt.is_floating(t)
-                or pt.is_boolean(t)
-                or (pt.is_timestamp(t) and t.tz is None)
-            ):
-                return None
+        if not all(_exact_in_arrow(f.type) for f in table.schema):
+            return None
         return table
 
     def plan(self, max_rows: int) -> tuple[int, list[Batch]]:
@@ -271,16 +279,19 @@ class SuiteReader:
         return {tuple(c): answer(tuple(c)) for c in column_sets}
 
     def batches(self, batches: Sequence[Batch]) -> Iterator[tuple[Batch, Any]]:
-        """(batch, frame) in order; the next frame is read (in DuckDB, on a second cursor) while the
-        caller validates the current one, so at most two batches are held."""
+        """(batch, frame) in order. One query, ordered by session_id and streamed, is cut into the
+        planned batches by their row counts (one scan: a query per batch would read the whole mart
+        again for each, as a mart's rows are not stored in session order). The next frame is read
+        (on a second cursor) while the caller validates the current one: at most two batches are held."""
         cursor = self.con.cursor()
         try:
+            take = self._stream(batches, cursor)
             pending: dict[str, Any] = {}
 
             def read(batch: Batch) -> threading.Thread:
                 def work() -> None:
                     try:
-                        pending["frame"] = self.frame(batch, con=cursor)
+                        pending["frame"] = take(batch)
                     except BaseException as exc:  # handed to the caller below
                         pending["error"] = exc
 
@@ -302,6 +313,47 @@ class SuiteReader:
                 thread.join()
         finally:
             cursor.close()
+
+    def _stream(self, batches: Sequence[Batch], cursor):
+        """A function giving the frame of each planned batch in turn, from one ordered, streamed query
+        (or, if a column's type converts differently through Arrow, from one query per batch)."""
+        import duckdb
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        key = _quote(SESSION_KEY)
+        try:
+            stream = cursor.sql(
+                self._rows() + f" order by {key} nulls last", params=list(self._params)
+            ).to_arrow_reader(STREAM_ROWS)
+        except duckdb.Error:
+            stream = None
+        if stream is None or not all(_exact_in_arrow(f.type) for f in stream.schema):
+            return lambda batch: self.frame(batch, con=cursor)
+        held: list = []
+
+        def take(batch: Batch):
+            n = sum(b.num_rows for b in held)
+            while n < batch.rows:
+                chunk = stream.read_next_batch()
+                held.append(chunk)
+                n += chunk.num_rows
+            table = pa.Table.from_batches(held, schema=stream.schema)
+            part = table.slice(0, batch.rows)
+            held[:] = table.slice(batch.rows).to_batches()
+            sessions = part.column(SESSION_KEY)
+            if batch.nulls:
+                inside = sessions.null_count == part.num_rows
+            else:
+                bounds = pc.min_max(sessions)
+                inside = sessions.null_count == 0 and (
+                    bounds["min"].as_py() >= batch.low and bounds["max"].as_py() <= batch.high
+                )
+            if not inside:  # the stream and the plan disagree: never validate a wrong split
+                raise CheckError(f"suite '{self.spec.name}': the batches read do not match the plan")
+            return numpy_nulls(part.to_pandas(types_mapper=_pandas_string))
+
+        return take
 
 
 # ---------------------------------------------------------------------------
