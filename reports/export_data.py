@@ -16,17 +16,17 @@ import pandas as pd
 
 from classchat.reports import db
 from classchat.reports.fmt import fmt_date
-from classchat.reports.sql import COURSE_PEOPLE_SQL, SESSION_ANSWERED_SHARE  # noqa: F401 - the course page's people
+from classchat.reports.sql import COURSE_PEOPLE_SQL  # noqa: F401 - the course page's people
 
 # --- SQL (every user value is a bound `?` parameter) ---------------------------
 
 COURSE_IDS_SQL = "select course_id from courses order by course_id"
 COURSE_SQL = "select * from courses where course_id = ?"
-SESSIONS_SQL = f"""
-select *, {SESSION_ANSWERED_SHARE} as answered_share from sessions where course_id = ?
+SESSIONS_SQL = """
+select * from sessions where course_id = ?
 order by session_date, started_at nulls last, session_id
 """
-SESSION_SQL = f"select *, {SESSION_ANSWERED_SHARE} as answered_share from sessions where session_id = ?"
+SESSION_SQL = "select * from sessions where session_id = ?"
 
 
 COURSE_UNANSWERED_SQL = """
@@ -67,6 +67,13 @@ select display_name, role, n_messages, n_questions, n_answers, n_tech_issues
 from user_sessions
 where session_id = ? and role is distinct from 'system' and n_messages > 0  -- writers (user_sessions also holds attendees)
 order by n_messages desc, n_questions desc, display_name
+"""
+
+SILENT_ATTENDEES_SQL = """
+select display_name, role, minutes_present, share_present
+from attendance
+where session_id = ? and is_silent_attendee
+order by share_present desc, display_name
 """
 
 TABLE_EXISTS_SQL = """

@@ -13,16 +13,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import ui
-from classchat.reports.sql import COURSE_PEOPLE_SQL, SESSION_ANSWERED_SHARE
+from classchat.reports import attendance_text, ui
+from classchat.reports.sql import COURSE_PEOPLE_SQL
 
 COURSE_SQL = "select * from courses where course_id = ?"
 
-SESSIONS_SQL = f"""
+SESSIONS_SQL = """
 select session_id, session_date, title, instructor,
        strftime(started_at, '%H:%M') as started, duration_minutes,
        n_messages, n_participants, n_questions, n_unanswered_questions,
-       {SESSION_ANSWERED_SHARE} as answered_share,
+       answered_share,
        median_response_seconds,
        strftime(peak_minute_at, '%H:%M') as peak_minute, peak_minute_messages,
        participation_gini, top10_share, n_tech_issues
@@ -176,6 +176,16 @@ def render() -> None:
         ui.fmt_float(c["participation_gini"], 2),
         help="Inequality of messages per person over the course: 0 everyone equal, near 1 one voice.",
     )
+    if attendance_text.course_has_report(c):  # Zoom participants reports: who was there
+        cols = st.columns(4)
+        for col, (_key, label, value, note) in zip(cols, attendance_text.course_figures(c)):
+            col.metric(label, value, help=f"{note[0].upper()}{note[1:]}.")
+        st.caption(
+            f"Attendance over the sessions with a participants report: {attendance_text.silent_rule()}. "
+            "The Attendance page shows who (docs/attendance.md)."
+        )
+    else:
+        st.caption(attendance_text.would_add_course(course, ui.code))
 
     st.subheader("Sessions")
     if sessions["instructor"].isna().all():  # sessions.csv names no instructor

@@ -13,7 +13,6 @@ import pandas as pd
 import streamlit as st
 
 from classchat.reports import ui
-from classchat.reports.sql import SESSION_ANSWERED_SHARE
 
 TOTALS_SQL = """
 select
@@ -33,10 +32,10 @@ from courses
 order by course_id
 """
 
-TREND_SQL = f"""
+TREND_SQL = """
 select course_id, session_id, session_date, title,
        n_messages, n_participants, n_questions,
-       {SESSION_ANSWERED_SHARE} as answered_share,
+       answered_share,
        median_response_seconds, participation_gini
 from sessions
 order by session_date, started_at, session_id

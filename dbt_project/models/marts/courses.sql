@@ -79,10 +79,7 @@ final as (
         per_course.messages_per_session,
         per_course.questions_per_session,
         per_course.participants_per_session,
-        case
-            when per_course.n_questions = 0 then null
-            else 1.0 - per_course.n_unanswered_questions / per_course.n_questions
-        end as answered_share,
+        {{ answered_share('per_course.n_questions', 'per_course.n_unanswered_questions') }} as answered_share,
         people.median_response_seconds,
         coalesce(inequality.participation_gini, 0) as participation_gini,
         per_course.mean_session_gini,

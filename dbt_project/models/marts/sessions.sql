@@ -119,6 +119,7 @@ final as (
         per_session.n_participants,
         per_session.n_questions,
         per_session.n_unanswered_questions,
+        {{ answered_share('per_session.n_questions', 'per_session.n_unanswered_questions') }} as answered_share,
         per_session.median_response_seconds,
         peaks.peak_minute_at,
         peaks.peak_minute_messages,
