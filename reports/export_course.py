@@ -14,6 +14,7 @@ import math
 
 import pandas as pd
 
+from classchat.reports import attendance_text
 from classchat.reports.export_data import COURSE_PEOPLE_SQL, COURSE_UNANSWERED_SQL, SESSIONS_SQL, Data
 from classchat.reports.fmt import (
     MISSING,
@@ -85,9 +86,35 @@ def course_page(data: Data, c: pd.Series) -> tuple[str, str]:
         ]
     )
 
-    parts = [header, kpis, _course_trend(sessions), _course_sessions_table(sessions),
-             _course_participation(people), _course_unanswered(unanswered, n_unanswered)]
+    with_reports = attendance_text.course_has_report(c)
+    parts = [header, kpis, _course_attendance(c, sessions), _course_trend(sessions),
+             _course_sessions_table(sessions), _course_participation(people, with_reports),
+             _course_unanswered(unanswered, n_unanswered)]
     return f"{course} · classchat course report", "".join(parts)
+
+
+def _course_attendance(c: pd.Series, sessions: pd.DataFrame) -> str:
+    """The course's attendance over its sessions with a participants report, or what one would add."""
+    if not attendance_text.course_has_report(c):
+        return section("Attendance", empty_note(attendance_text.would_add_course(str(c["course_id"]))))
+    rows = [
+        [
+            esc(fmt_date(s["session_date"])),
+            f'{esc(session_name(s))}<div class="id">{esc(s["session_id"])}</div>',
+            esc(fmt_int(s.get("n_attendees"))),
+            esc(fmt_int(s.get("n_silent_attendees"))),
+            esc(fmt_pct(s.get("participation_rate"))),
+        ]
+        for _, s in sessions.iterrows()
+        if attendance_text.session_has_report(s)
+    ]
+    table = html_table([("Date", "nowrap"), ("Session", "wide"), ("Attendees", "num"), ("Silent attendees", "num"),
+                        ("Participation rate", "num")], rows, cls="sessions")
+    note = esc(
+        f"From the Zoom participants reports: {attendance_text.silent_rule()}. "
+        "Participation rate: attendees who wrote in the chat / attendees."
+    )
+    return section("Attendance", kpi_cards(attendance_text.course_figures(c)) + table, note=note)
 
 
 def _top_share(counts: pd.Series) -> float | None:
@@ -174,7 +201,7 @@ _BUCKETS = [
 ]
 
 
-def _course_participation(people: pd.DataFrame) -> str:
+def _course_participation(people: pd.DataFrame, with_reports: bool = False) -> str:
     if people.empty:
         return section("Participation", empty_note("Nobody has written in this course yet."))
     counts = [int(v or 0) for v in people["n_messages"]]
@@ -203,6 +230,8 @@ def _course_participation(people: pd.DataFrame) -> str:
     if n_sessions_max > 1:
         facts.append(f"<li><b>{esc(fmt_int(once))}</b> wrote in only one session.</li>")
     facts.append(
+        '<li class="muted">People who attended but never wrote are under Attendance, not counted here.</li>'
+        if with_reports else
         '<li class="muted">People who never wrote in the chat are not in the exports and so not counted.</li>'
     )
 

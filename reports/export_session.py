@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from classchat.reports import rules
+from classchat.reports import attendance_text, rules
 from classchat.reports.export_data import (
     LINKS_SQL,
     MINUTES_SQL,
     QUESTIONS_SQL,
+    SILENT_ATTENDEES_SQL,
     TECH_SQL,
     TOP_PARTICIPANTS_SQL,
     TOPICS_SQL,
@@ -107,6 +108,7 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
     parts = [
         header,
         kpis,
+        _session_attendance(data, s),
         _session_activity(minutes),
         _session_questions(questions),
         _session_topics(topics),
@@ -117,6 +119,29 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
                                "Links are shown as text only; copy them to open.", "link"),
     ]
     return f"{name} · {s['course_id']} · classchat session report", "".join(parts)
+
+
+def _session_attendance(data: Data, s: pd.Series) -> str:
+    """Attendees, silent attendees (by name) and participation rate, or what a participants report would add."""
+    sid = str(s["session_id"])
+    if not attendance_text.session_has_report(s):
+        return section("Attendance", empty_note(attendance_text.would_add_session(sid)))
+    silent = data.optional("attendance", SILENT_ATTENDEES_SQL, sid)
+    body = kpi_cards(attendance_text.session_figures(s))
+    if silent is not None and not silent.empty:
+        rows = [
+            [esc(r["display_name"]) + role_badge(r["role"]), esc(fmt_minutes(r["minutes_present"])),
+             esc(fmt_pct(r["share_present"]))]
+            for _, r in silent.iterrows()
+        ]
+        body += "<h3>Silent attendees</h3>" + html_table(
+            [("Person", "who"), ("Present", "num"), ("Share of the session", "num")], rows, cls="people"
+        )
+    note = esc(
+        f"From the session's Zoom participants report: {attendance_text.silent_rule()}. "
+        "Participation rate: attendees who wrote in the chat / attendees."
+    )
+    return section("Attendance", body, note=note)
 
 
 # A peak label ("10:42 · 12") needs about this many of the chart's 760 px; at most this many are written.

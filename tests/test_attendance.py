@@ -170,3 +170,67 @@ def test_attendance_figures_matches_and_silent_attendees(course, monkeypatch):
     assert _rows(course, "select count(*), count(minutes_present), bool_or(is_silent_attendee) from user_sessions") \
         == [(5, 0, False)]
     assert _rows(course, "select count(*) from users where n_messages = 0") == [(0,)]
+
+
+def _page(page: str) -> AppTest:
+    at = AppTest.from_file(str(REPORTS_DIR / "app.py"), default_timeout=60).run()
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.slow
+def test_pages_and_export_show_attendance_figures(course, monkeypatch):
+    """With reports: the Course, Session and People pages and the HTML export show the attendance figures
+    worked by hand above (no "a report would add" sentence); names in the export stay escaped data."""
+    from classchat.reports.export import export_html
+    from classchat.reports.privacy import Privacy
+
+    monkeypatch.setenv("CLASSCHAT_DATA_DIR", str(course.data_dir))
+    monkeypatch.setenv("CLASSCHAT_PRIVACY", "named")
+
+    at = _page("course")
+    shown = {m.label: m.value for m in at.metric}
+    assert {k: shown[k] for k in ("Sessions with a report", "Attendees / session", "Silent attendees / session",
+                                  "Participation rate")} == {
+        "Sessions with a report": "2", "Attendees / session": "5", "Silent attendees / session": "1.5",
+        "Participation rate": "42%",  # mean of 1/3 and 1/2
+    }
+    captions = " ".join(c.value for c in at.caption)
+    assert "present for at least 50% of the session" in captions and "would add" not in captions
+
+    at = _page("session")
+    at.selectbox(key="widget:session").set_value(S1).run()
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Attendees"], shown["Silent attendees"], shown["Participation rate"]) == ("6", "2", "33%")
+    assert "would add" not in " ".join(c.value for c in at.caption)
+
+    at = _page("people")
+    at.selectbox(key="widget:person").set_value(_user_id(course, "Chidi Okafor")).run()
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Sessions attended"], shown["Time present"], shown["Silent attendee in"]) == (
+        "2", "1h 45m", "1 session")  # 45 + 60 minutes; silent in lecture 1
+
+    doc = export_html(course.warehouse, course="bio", privacy=Privacy("named"))
+    assert 'data-kpi="attendees_per_session"><div class="kpi-value">5<' in doc
+    assert 'data-kpi="participation_rate"><div class="kpi-value">42%<' in doc
+    assert "would add" not in doc and "People who attended but never wrote are under Attendance" in doc
+    doc = export_html(course.warehouse, course="bio", session=S1, privacy=Privacy("named"))
+    assert 'data-kpi="attendees"><div class="kpi-value">6<' in doc
+    assert 'data-kpi="silent_attendees"><div class="kpi-value">2<' in doc
+    assert 'data-kpi="participation_rate"><div class="kpi-value">33%<' in doc
+    silent = doc[doc.index("<h3>Silent attendees</h3>"):]
+    assert silent.index("Dana W") < silent.index("Okafor, Chidi")  # 97% then 75% of the session
+
+    # a name from a report is data: escaped in the export, never markup
+    con = duckdb.connect(str(course.warehouse))
+    con.execute("update attendance set display_name = '<b>x</b> [a](https://evil.example)' "
+                "where display_name = 'Dana W'")
+    con.close()
+    doc = export_html(course.warehouse, course="bio", session=S1, privacy=Privacy("named"))
+    assert "&lt;b&gt;x&lt;/b&gt; [a](https://evil.example)" in doc and "<b>x</b>" not in doc
+
+
+def _user_id(paths, name):
+    return _rows(paths, f"select user_id from users where display_name = '{name}'")[0][0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import ui
+from classchat.reports import attendance_text, ui
 
 # The "may need support" rules (shown on the page; the silent-attendee rule itself is dbt's).
 RECENT_SESSIONS = 3  # look at the course's last this many sessions that have an attendance report
@@ -138,11 +138,8 @@ def render() -> None:
     sessions = ui.q(SESSIONS_SQL, course)
     if sessions.empty:
         st.info(
-            "No attendance report for this course yet. Zoom's participants report of a meeting "
-            "(Reports → Usage → Participants → Export, CSV) saved next to its chat export, as "
-            "`raw/<course>/<YYYY-MM-DD>_<slug>.csv`, adds who attended and for how long, who attended "
-            "but never wrote, and the share of those present who took part in the chat "
-            "(docs/attendance.md)."
+            attendance_text.would_add_course(course, ui.code)
+            + " Zoom: Reports → Usage → Participants → Export (docs/attendance.md)."
         )
         return
     att = ui.q(ATTENDANCE_SQL, course)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from classchat.reports import ui
+from classchat.reports import attendance_text, ui
 
 ALL = "*"
 
@@ -34,6 +34,18 @@ select display_name, role, user_key, n_courses, n_sessions, n_messages, n_questi
        first_seen_at, last_seen_at
 from users
 where user_id = ?
+"""
+
+# Attendance over the person's sessions (Zoom participants reports): how many of them have a report,
+# in how many of those the person was present, for how long, and silent.
+ATTENDED_SQL = """
+select count(*) filter (where s.n_attendees is not null) as sessions_with_report,
+       count(us.minutes_present) as sessions_attended,
+       sum(us.minutes_present) as minutes_present,
+       count(*) filter (where us.is_silent_attendee) as sessions_silent
+from user_sessions us
+join sessions s using (session_id)
+where us.user_id = ?
 """
 
 PER_SESSION_SQL = """
@@ -109,6 +121,23 @@ def render() -> None:
     cols[4].metric(
         "Answers given", ui.fmt_int(person["n_answers"]), help="Messages that answered someone's question."
     )
+
+    attended = ui.q(ATTENDED_SQL, user_id).iloc[0]
+    if int(attended["sessions_with_report"] or 0) == 0:
+        st.caption(attendance_text.would_add_person(ui.code))
+    else:
+        cols = st.columns(5)
+        cols[0].metric(
+            "Sessions attended",
+            ui.fmt_int(attended["sessions_attended"]),
+            help=f"Of their {ui.plural(attended['sessions_with_report'], 'session')} with a participants report.",
+        )
+        cols[1].metric("Time present", ui.fmt_minutes(attended["minutes_present"], compact=True))
+        cols[2].metric(
+            "Silent attendee in",
+            ui.plural(attended["sessions_silent"], "session"),
+            help=f"Sessions where {attendance_text.silent_rule()}.",
+        )
 
     per = ui.q(PER_SESSION_SQL, user_id)
     st.subheader("Sessions")

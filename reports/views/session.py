@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import rules, ui
+from classchat.reports import attendance_text, rules, ui
 from classchat.reports.fmt import evidence_words
 
 SESSION_SQL = "select * from sessions where session_id = ?"
@@ -181,6 +181,20 @@ def _header(s: pd.Series, session_id: str) -> None:
         )
 
 
+def _attendance(s: pd.Series, session_id: str) -> None:
+    """The session's attendance figures (Zoom participants report), or what a report would add."""
+    if not attendance_text.session_has_report(s):
+        st.caption(attendance_text.would_add_session(session_id, ui.code))
+        return
+    cols = st.columns(5)
+    for col, (_key, label, value, note) in zip(cols, attendance_text.session_figures(s)):
+        col.metric(label, value, help=f"{note[0].upper()}{note[1:]}.")
+    st.caption(
+        f"From the session's participants report: {attendance_text.silent_rule()}. "
+        "The Attendance page shows who (docs/attendance.md)."
+    )
+
+
 def _is_offset(s: pd.Series) -> bool:
     """A session whose times count from an unknown recording start (sessions.time_basis)."""
     return s.get("time_basis") == "offset"
@@ -244,6 +258,7 @@ def render() -> None:
         help="Inequality of messages per participant: 0 everyone equal, near 1 one voice.",
     )
     cols[4].metric("Tech issues", ui.fmt_int(s["n_tech_issues"]))
+    _attendance(s, session_id)
 
     # --- activity and peaks --------------------------------------------------------------
     st.subheader("Messages per minute")

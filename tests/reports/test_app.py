@@ -304,6 +304,24 @@ def test_people_page_follows_one_person_across_courses(data: Paths) -> None:
     assert at.header[0].value == "Prof Li"
 
 
+def test_without_attendance_reports_pages_say_what_one_would_add(data: Paths) -> None:
+    """The fixture has no participants report: the pages work as before (no attendance figures) and say
+    what a report would add and where it goes (tests/test_attendance.py shows the figures with reports)."""
+    would_add = "would add who attended and for how long, and who attended but never wrote (silent attendees)"
+    at = open_app("course")
+    assert "Attendees / session" not in metrics(at)
+    assert "No Zoom participants report for this course: one per session, saved in `raw/ml/`" in captions(at)
+    assert would_add in captions(at)
+    at = go(at, "session")
+    assert "Attendees" not in metrics(at)
+    assert f"saved beside its chat as `raw/{ML}.csv`, it {would_add}" in captions(at)
+    at = go(at, "people")
+    assert "Sessions attended" not in metrics(at)
+    assert "No Zoom participants report for this person's sessions" in captions(at)
+    at = go(at, "attendance")
+    assert would_add in at.info[0].value
+
+
 def test_quality_page_shows_checks_passed_and_files_landed(data: Paths) -> None:
     at = open_app("quality")
     from classchat.expectations.suites import SUITES

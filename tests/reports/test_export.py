@@ -99,6 +99,19 @@ def test_course_export_shows_the_course_figures(course_doc):
     assert ML in table and "10:00 (3)" in table  # the peak minute and its messages
 
 
+def test_without_attendance_reports_the_export_says_what_one_would_add(course_doc, session_doc):
+    """No participants report in the fixture: no attendance figures, one sentence saying what a report
+    would add and where it goes (tests/test_attendance.py shows the figures with reports)."""
+    would_add = "would add who attended and for how long, and who attended but never wrote (silent attendees)"
+    course = section(course_doc, "Attendance")
+    assert "No Zoom participants report for this course: one per session, saved in raw/ml/" in course
+    assert would_add in course and "participation_rate" not in kpis(course_doc)
+    session = section(session_doc, "Attendance")
+    assert f"saved beside its chat as raw/{ML}.csv, it {would_add}" in session
+    assert "attendees" not in kpis(session_doc)
+    assert "People who never wrote in the chat are not in the exports" in course_doc
+
+
 def test_course_export_lists_the_unanswered_questions_only(course_doc):
     unanswered = section(course_doc, "Unanswered questions")
     assert "大家好，能听到吗？" in unanswered
