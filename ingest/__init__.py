@@ -10,7 +10,9 @@ timestamps and the final rows), `render` writes messages back out in any layout 
 benchmarks), `session_meta` reads dates and titles from `raw/sessions.csv`
 and file names, `roster` lands `raw/roster.csv`, and `land` scans `raw/`,
 decides what is new or changed, and writes `lake/messages`, `lake/rejects`
-and `lake/files.parquet` atomically.
+and `lake/files.parquet` atomically (its parts: `scan`, finding and reading
+the exports; `lake_files`, a batch parsed and written as data files;
+`manifest`, files.parquet and `verify_lake`; `outcome`, the `IngestReport`).
 """
 
 from classchat.ingest.land import IngestReport, ingest
