@@ -23,6 +23,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint --disable-progress-bar --nocolor dbt_project/models
+	$(BIN)/sqlfluff lint --disable-progress-bar --nocolor --config reports/queries/sqlfluff.cfg reports/queries
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

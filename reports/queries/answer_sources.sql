@@ -14,7 +14,8 @@ with params as (
 
 sources as (
 
-    select * from (values (1, 'instructor'), (2, 'ta'), (3, 'peer')) as t(source_order, answer_source)
+    select t.source_order, t.answer_source
+    from (values (1, 'instructor'), (2, 'ta'), (3, 'peer')) as t (source_order, answer_source)
 
 ),
 

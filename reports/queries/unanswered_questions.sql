@@ -7,7 +7,7 @@
 -- "Answered" is the warehouse's rule (docs/answers.md, docs/contract.md): the later message
 -- with the strongest evidence within the dbt var answer_window_minutes, scoring at least
 -- answer_threshold (weights: answer_weights; all in dbt_project/dbt_project.yml). A question
--- asked again by the same person counts as unanswered.
+-- asked again shares the answer of its repeat when the repeat got one (docs/answers.md).
 with params as (
 
     select $course::varchar as course, $limit::integer as max_rows
@@ -27,7 +27,7 @@ select
     messages.message_id,
 from messages
 join sessions using (session_id)
-cross join params
+cross join params  -- noqa: AL04
 where messages.course_id = params.course
     and messages.is_question
     and messages.is_unanswered

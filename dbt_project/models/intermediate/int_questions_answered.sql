@@ -13,8 +13,8 @@
 --            form: yes/no, because, a method, a time, a place, a number, a definition),
 --            staff (instructor or TA), helper (answered another question earlier in the
 --            session), acknowledged (the asker's next message is thanks/ok, nothing in
---            between, or the asker thanks the candidate's author by name), next_message / second_message (first or second substantive message
---            after the question);
+--            between, or the asker thanks the candidate's author by name), next_message /
+--            second_message (first or second substantive message after the question);
 --   against: addresses_other (addresses someone else), cue_mismatch (opens with yes/no
 --            but the question asks why/how/what/when/where/how many), thanks (opens with thanks or praise), late (after
 --            answer_quick_minutes), asked_again (the asker asks the same again after it).
@@ -107,7 +107,7 @@ question_minutes as (
         questions.session_id,
         questions.minute_at + to_minutes(cast(step as bigint)) as minute_at,
     from questions
-    cross join unnest(range(0, {{ window }} + 1)) as steps(step)
+    cross join unnest(range(0, {{ window }} + 1)) as steps (step)
 
 ),
 
@@ -158,7 +158,7 @@ pairs as (
         candidates.user_id as answerer_user_id,
         candidates.sent_at as answered_at,
         candidates.substantive_upto,
-        candidates.reply_to_message_id is not distinct from questions.message_id
+        coalesce(candidates.reply_to_message_id = questions.message_id, false)
             or (candidates.quoted_text is not null
                 and starts_with({{ fold_whitespace('questions.body_lower') }}, {{ fold_whitespace('lower(candidates.quoted_text)') }}))
             as is_reply,
@@ -385,7 +385,7 @@ first_assignment as (
     from (
         select * from rescored
         qualify row_number() over (partition by answer_id order by score desc, question_seq desc) = 1
-    )
+    ) as best_fit
     where score >= {{ threshold }}
 
 ),
@@ -417,7 +417,7 @@ linked as (
         where answer_id not in (select answer_id from moved)
         union all by name
         select * from moved
-    )
+    ) as assigned
 
 ),
 
@@ -523,7 +523,8 @@ inherited_best as (
         list_append(best.evidence, 'same_question') as evidence,
     from same_question_both_ways
     inner join questions on same_question_both_ways.question_id = questions.message_id
-    inner join best on same_question_both_ways.other_id = best.question_id
+    -- (noqa AL04 below: `best` is read again in the where clause, not aliased twice)
+    inner join best on same_question_both_ways.other_id = best.question_id  -- noqa: AL04
     inner join messages as answers on best.answer_id = answers.message_id
     where answers.seq > questions.seq
         and same_question_both_ways.question_id not in (select question_id from best)
@@ -571,30 +572,30 @@ final as (
         questions.course_id,
         questions.user_id as asker_user_id,
         questions.sent_at as asked_at,
-        best.answer_id as answer_message_id,
-        best.answer_message_ids,
+        chosen.answer_id as answer_message_id,
+        chosen.answer_message_ids,
         case
-            when best.answer_id is null then null
-            when list_contains(best.evidence, 'reply') then 'reply'
-            when list_contains(best.evidence, 'addresses_asker') then 'mention'
+            when chosen.answer_id is null then null
+            when list_contains(chosen.evidence, 'reply') then 'reply'
+            when list_contains(chosen.evidence, 'addresses_asker') then 'mention'
             else 'evidence'
         end as answer_rule,
-        cast(best.score as double) as answer_score,
-        best.evidence as answer_evidence,
+        cast(chosen.score as double) as answer_score,
+        chosen.evidence as answer_evidence,
         answers.user_id as answerer_user_id,
-        best.first_answered_at as answered_at,
-        date_diff('second', questions.sent_at, best.first_answered_at) as response_seconds,
+        chosen.first_answered_at as answered_at,
+        date_diff('second', questions.sent_at, chosen.first_answered_at) as response_seconds,
         case
             when answers.message_id is null then null
             when answers.role in ('instructor', 'ta') then answers.role
             else 'peer'
         end as answer_source,
         repeats.question_id is not null as is_repeated,
-        best.answer_id is null as is_unanswered,
+        chosen.answer_id is null as is_unanswered,
         questions.landed_at,
     from questions
-    left join chosen as best on questions.message_id = best.question_id
-    left join messages as answers on best.answer_id = answers.message_id
+    left join chosen on questions.message_id = chosen.question_id
+    left join messages as answers on chosen.answer_id = answers.message_id
     left join repeats on questions.message_id = repeats.question_id
 
 )

@@ -101,7 +101,7 @@ present as (
         select session_id, user_id, island, date_diff('second', min(join_at), max(leave_at)) as seconds,
         from islands
         group by session_id, user_id, island
-    )
+    ) as per_island
     group by session_id, user_id
 
 ),

@@ -56,7 +56,7 @@ gaps as (
             session_id,
             date_diff('second', lag(sent_at) over (partition by session_id order by seq), sent_at) as gap_seconds,
         from messages
-    )
+    ) as message_gaps
     group by session_id
 
 ),
