@@ -5,8 +5,12 @@ This package is the thin command layer: `config` owns paths and settings,
 `provenance` records each run, `files` writes published files atomically,
 `cli` is the `classchat` entry point, `demo` writes generated courses (one
 session's chat built by `demo_chat`, words read by `demo_bank` from the data
-files of `demo_words/`), and
-`topics` tokenises questions for the `question_topics` mart.
+files of `demo_words/`),
+`topics` tokenises questions for the `question_topics` mart, `people` matches
+attendance-report names to the roster and the chat, and `pseudonymise` writes
+the pseudonymous twin of the warehouse (its parts: `pseudonyms`, the key and
+the keyed hashes; `namebook`, finding names in text; `pseudonymise_columns`,
+the column kinds and rewriting Arrow batches by them).
 The stages live in the repository's top-level folders `ingest/`,
 `dbt_project/`, `expectations/` and `reports/`, and are installed as
 `classchat.ingest`, `classchat.dbt_project`, `classchat.expectations` and
