@@ -1,7 +1,7 @@
 """The Great Expectations suites of the warehouse marts, written as code.
 
 This module owns *what* is checked: one `MartSuite` per public mart
-(`messages`, `sessions`, `users`, `session_minutes`, `courses`) plus
+(`messages`, `sessions`, `users`, `session_minutes`, `courses`, `attendance`) plus
 `totals` (whole-warehouse sums that tie the marts together), each pairing a read-only DuckDB query with
 the expectations run on the dataframe that query returns. A query yields the
 mart itself plus check columns computed in SQL where a check needs another
@@ -522,6 +522,61 @@ def _totals(gxe: Any) -> list:
     ]
 
 
+# ---------------------------------------------------------------------------
+# attendance (Zoom participants reports; empty without any report)
+# ---------------------------------------------------------------------------
+
+ATTENDANCE_QUERY = "SELECT * FROM attendance"
+
+
+def _attendance(gxe: Any) -> list:
+    keys = [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=col,
+            description=f"Every attendance row has a {col}.",
+            severity=CRITICAL,
+        )
+        for col in ("session_id", "course_id", "user_id", "display_name", "minutes_present", "is_silent_attendee")
+    ]
+    return [
+        *keys,
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["session_id", "user_id"],
+            description="One attendance row per person and session.",
+            severity=CRITICAL,
+        ),
+        *_counts(gxe, ("n_joins", "n_rejoins", "n_waiting_room_rows", "n_messages")),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="minutes_present",
+            min_value=0,
+            description="minutes_present (the union of a person's join-leave intervals) is never negative.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="session_minutes",
+            min_value=0,
+            description="session_minutes is never negative.",
+            severity=CRITICAL,
+        ),
+        *_shares(gxe, ("share_present",)),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="match_score",
+            min_value=0,
+            max_value=100,
+            description="match_score is a rapidfuzz score: between 0 and 100.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="last_leave_at",
+            column_B="first_join_at",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            description="A person's last leave is not before their first join.",
+            severity=CRITICAL,
+        ),
+    ]
+
+
 SUITES: list[MartSuite] = [
     MartSuite(
         name="messages",
@@ -558,6 +613,13 @@ SUITES: list[MartSuite] = [
         query=COURSES_QUERY,
         expectations=_courses,
         doc="one row per course",
+    ),
+    MartSuite(
+        name="attendance",
+        query=ATTENDANCE_QUERY,
+        expectations=_attendance,
+        doc="one row per person and session of a Zoom participants report; empty without reports",
+        scoped=True,
     ),
     MartSuite(
         name="totals",

@@ -28,7 +28,8 @@ from classchat.expectations import SUITES, CheckError, MartSuite, run_checks
 from classchat.expectations.suites import suite_names
 
 MARTS = ("messages", "sessions", "users", "session_minutes", "courses")  # the suites over one mart each
-SUITE_ORDER = (*MARTS, "totals")  # all suites, in run order; totals ties the marts together
+SUITE_ORDER = (*MARTS, "attendance", "totals")  # all suites, in run order; totals ties the marts together
+# attendance (Zoom participants reports) is empty in the layout fixtures, and passes so
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +116,7 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
     warehouse = make_warehouse()
     n_rows = {name: count(warehouse, name) for name in MARTS}
     assert all(n > 0 for n in n_rows.values()), n_rows
+    n_rows["attendance"] = count(warehouse, "attendance")  # 0: no participants report in the fixtures
 
     report = run_checks(warehouse, quality)
 
@@ -476,6 +478,22 @@ def test_answered_share_above_one_fails_courses(make_warehouse, quality):
     stored = json.loads((quality / "results" / "courses.json").read_text())
     assert stored["success"] is False
     assert stored["statistics"]["unsuccessful_expectations"] == 1
+
+
+def test_duplicated_or_impossible_attendance_fails_attendance(make_warehouse, quality):
+    row = ("INSERT INTO attendance (session_id, course_id, user_id, display_name, minutes_present, session_minutes, "
+           "share_present, n_joins, n_rejoins, n_waiting_room_rows, n_messages, match_score, is_silent_attendee) "
+           "VALUES ('c/s1', 'c', 'u1', 'Ann', 30, 60, {share}, 1, 0, 0, 0, 100, false)")
+    warehouse = make_warehouse(row.format(share=0.5), row.format(share=1.5))  # the same person twice, a share > 1
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    assert failed_labels(report, "attendance") == {
+        "expect_compound_columns_to_be_unique(session_id, user_id)",
+        "expect_column_values_to_be_between(share_present)",
+    }
+    assert all(report.suite(name).success for name in MARTS)
+    assert report.success is False
 
 
 # ---------------------------------------------------------------------------
