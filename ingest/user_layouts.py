@@ -259,7 +259,7 @@ def _date_format_problem(fmt: str) -> str | None:
 
 def _example_problem(layout: Layout) -> str | None:
     """Why the example does not read as one message of `layout` by the real parser (None if it does)."""
-    from classchat.ingest.parse import FileText, parse_batch  # parse imports layouts only; no cycle, but load it late
+    from classchat.ingest.parse import FileText, parse_batch  # parse (and its steps) import layouts only; no cycle, but load it late
 
     known = {**LAYOUTS, layout.name: layout}
     batch = parse_batch([FileText(0, layout.example, _SAMPLE_DATE, layout=layout.name)], layouts=known)
