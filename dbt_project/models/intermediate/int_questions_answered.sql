@@ -25,7 +25,9 @@
 -- helpers (at least helper_min_answers earlier links, and answering at least as much as asking),
 -- a second pass adds it.
 -- Candidate pairs come through (session, minute) keys, so the cost grows with the messages
--- near each question, not with the square of a session's length.
+-- near each question, not with the square of a session's length; and a question meets at most
+-- answer_max_candidates substantive messages (plus every Zoom reply to it), so a busy chat's
+-- window does not multiply the pairs.
 {% set window = var('answer_window_minutes') %}
 {% set quick = var('answer_quick_minutes') %}
 {% set ack_window = var('ack_window_minutes') %}
@@ -106,6 +108,7 @@ question_minutes as (
         questions.message_id as question_id,
         questions.session_id,
         questions.minute_at + to_minutes(cast(step as bigint)) as minute_at,
+        questions.substantive_upto,
     from questions
     cross join unnest(range(0, {{ window }} + 1)) as steps (step)
 
@@ -118,6 +121,9 @@ pair_keys as (
     inner join candidates
         on question_minutes.session_id = candidates.session_id
         and question_minutes.minute_at = candidates.minute_at
+        -- at most answer_max_candidates substantive messages after the question (a busy chat
+        -- otherwise pairs each question with every message of its window; memory grew with that)
+        and candidates.substantive_upto <= question_minutes.substantive_upto + {{ var('answer_max_candidates') }}
     union
     select questions.message_id as question_id, candidates.message_id as answer_id,
     from questions
