@@ -1,7 +1,8 @@
 """classchat: a small data warehouse for the chat of online classes.
 
 This package is the thin command layer: `config` owns paths and settings,
-`pipeline` runs the stages (ingest -> dbt build -> checks) under one lock,
+`pipeline` runs the stages (ingest -> dbt build -> checks) under one lock (dbt itself
+is invoked by `pipeline_dbt`, which also owns the stage error and the crash-test fault points),
 `provenance` records each run, `files` writes published files atomically,
 `cli` is the `classchat` entry point, `demo` writes generated courses (one
 session's chat built by `demo_chat`, words read by `demo_bank` from the data

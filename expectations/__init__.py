@@ -1,8 +1,9 @@
 """Great Expectations checks of the warehouse marts (the `check` stage).
 
 This package owns the data-quality stage: `suites` defines one expectation
-suite per mart (messages, sessions, users, session_minutes, courses) plus the
-whole-warehouse `totals`, as code, each paired with the read-only DuckDB query
+suite per mart (messages and sessions there; users, session_minutes, courses,
+attendance and the whole-warehouse `totals` in `mart_suites`; shared building
+blocks in `suite_base`), as code, each paired with the read-only DuckDB query
 whose frame it validates; `runner` runs them with Great Expectations 1.x
 (scoped to new rows on incremental runs; large per-session suites in bounded
 batches, `batches`; optionally in a `checker.CheckerProcess` whose entry point
