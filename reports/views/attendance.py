@@ -115,10 +115,10 @@ def support_list(att: pd.DataFrame, sessions: pd.DataFrame, unanswered: pd.DataF
                 "person": mine["display_name"].min(),
                 "why": "; ".join(reasons),
                 "sessions attended": len(seen),
-                "mean share present": round(float(mine["share_present"].mean()), 3),
+                "mean present share": round(float(mine["share_present"].mean()), 3),
                 "matched to a roster or chat person": bool(mine["is_claimed"].all()),
             })
-    frame = pd.DataFrame(rows, columns=["person", "why", "sessions attended", "mean share present",
+    frame = pd.DataFrame(rows, columns=["person", "why", "sessions attended", "mean present share",
                                         "matched to a roster or chat person"])
     flags = frame["why"].str.count(";")
     return frame.assign(_n=flags).sort_values(["_n", "person"], ascending=[False, True]).drop(columns="_n")
