@@ -149,7 +149,8 @@ def corpus(root: Path, n_messages: int) -> tuple[int, int]:
 
     files = max(1, n_messages // 1000)
     courses = max(1, files // 100)
-    write_demo(root, courses=courses, sessions=files // courses, messages=1000, seed=11)
+    # chats only: the one-liner and the bare split read the same .txt files (no participants reports)
+    write_demo(root, courses=courses, sessions=files // courses, messages=1000, seed=11, attendance=False)
     (root / "raw" / "roster.csv").unlink()  # identity per course: the same work at every size
     lines = size = 0
     for p in (root / "raw").rglob("*.txt"):
