@@ -83,7 +83,17 @@ def reference(tmp_path_factory) -> dict[str, list[tuple]]:
     return _marts(paths)
 
 
-@pytest.mark.parametrize("point", ["after_ingest", "build_node:5", "after_build", "after_check", "before_swap"])
+# One kill point per state a dead run can leave on disk: the lake committed and nothing built
+# (after_ingest), a half-built scratch warehouse (build_node:5), and a built and checked scratch not
+# yet renamed over the live file (before_swap). after_build and after_check (pipeline_dbt.fault_point)
+# leave the same kind of scratch as before_swap and were dropped from CI to keep it under 25 minutes;
+# run them with CLASSCHAT_ALL_FAULT_POINTS=1.
+FAULT_POINTS = ["after_ingest", "build_node:5", "before_swap"] + (
+    ["after_build", "after_check"] if os.environ.get("CLASSCHAT_ALL_FAULT_POINTS") else []
+)
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
 def test_killed_run_converges_to_a_clean_build(base, reference, tmp_path, point):
     paths = Paths(tmp_path / "data")
     shutil.copytree(base.data_dir, paths.data_dir)
