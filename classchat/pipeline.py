@@ -113,16 +113,23 @@ def scratch_path(paths: Paths) -> Path:
 
 
 def remove_dead_run_leftovers(paths: Paths) -> list[Path]:
-    """Delete what a killed run can leave behind: the scratch warehouse and half-written temporaries
+    """Delete what a killed run can leave behind: the scratch warehouse, its WAL and DuckDB's spill
+    folder beside it (`<scratch>.tmp/`, which can hold gigabytes), and half-written temporaries
     (classchat.files.atomic_path) in the data directory, the lake and the quality folder.
     Called under the data-directory lock, so no live run owns them. Returns what was removed."""
     scratch = scratch_path(paths)
     found = [p for p in (scratch, scratch.with_name(scratch.name + ".wal")) if p.exists()]
+    spill = scratch.with_name(scratch.name + ".tmp")
+    if spill.is_dir() and not spill.is_symlink():
+        found.append(spill)
     for folder in (paths.data_dir, paths.lake, paths.quality):
         if folder.is_dir():
             found += [p for p in folder.glob(".*.tmp") if p.is_file()]
     for p in found:
-        p.unlink(missing_ok=True)
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
     return found
 
 

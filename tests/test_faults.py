@@ -160,5 +160,8 @@ def test_leftovers_of_a_dead_run_are_removed_at_the_next_start(paths, capsys):
     (paths.lake).mkdir(parents=True)
     tmp = paths.lake / ".files.parquet.123-abc.tmp"
     tmp.write_bytes(b"half a manifest")
-    assert sorted(remove_dead_run_leftovers(paths)) == sorted([scratch, tmp])
-    assert not scratch.exists() and not tmp.exists()
+    spill = scratch.with_name(scratch.name + ".tmp")  # DuckDB's spill folder of the killed build
+    (spill / "duckdb_temp_storage-0.tmp").parent.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"spilled pages")
+    assert sorted(remove_dead_run_leftovers(paths)) == sorted([scratch, tmp, spill])
+    assert not scratch.exists() and not tmp.exists() and not spill.exists()
