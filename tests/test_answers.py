@@ -9,6 +9,7 @@ rules get better; never lower one to let a change through without saying why.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,8 +34,13 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return quality.evaluate(synthetic_only=True, data_dir=tmp_path_factory.mktemp("quality"))
+def quality_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("quality")
+
+
+@pytest.fixture(scope="module")
+def results(quality_dir):
+    return quality.evaluate(synthetic_only=True, data_dir=quality_dir)
 
 
 def test_every_synthetic_chat_is_scored(results):
@@ -81,3 +87,60 @@ def test_every_evidence_signal_has_words_for_staff():
     signals = set(re.findall(r"then '([a-z_]+)' end", block)) | set(re.findall(r"list_append\([^,]+, '([a-z_]+)'\)", sql))
     assert {"reply", "same_question", "after_asker_done"} <= signals  # the parse found the list
     assert signals <= set(EVIDENCE_WORDS), sorted(signals - set(EVIDENCE_WORDS))
+
+
+def _differing_rows(con, table_a: str, table_b: str) -> int:
+    """Rows in one table and not the other, both ways (duplicates counted)."""
+    return sum(
+        con.execute(f"select count(*) from (select * from {x} except all select * from {y})").fetchone()[0]
+        for x, y in ((table_a, table_b), (table_b, table_a))
+    )
+
+
+def test_answers_built_in_many_session_batches_equal_one_batch(results, quality_dir, tmp_path, monkeypatch):
+    """int_questions_answered runs per batch of sessions (materialization session_batched, which
+    bounds its memory at scale); the batches must give exactly the rows of one batch, on a full
+    build and on an incremental one that replaces sessions (including one whose old rows are stale)."""
+    import duckdb
+
+    from classchat.config import WAREHOUSE_ENV, Paths
+    from classchat.pipeline_dbt import _dbt
+
+    paths = Paths(quality_dir)
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse, copy)
+    monkeypatch.setenv(WAREHOUSE_ENV, str(copy))
+    many = ["--vars", "{answer_batch_messages: 10}"]  # about 24 batches in all, 4 for the three sessions
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("create table one_batch as select * from int_questions_answered")
+        n_questions, n_sessions = con.execute(
+            "select count(*), count(distinct session_id) from one_batch"
+        ).fetchone()
+        assert n_questions >= 80 and n_sessions >= 15
+    finally:
+        con.close()
+
+    res = _dbt(paths, ["run", "--select", "int_questions_answered", "--full-refresh", *many],
+               verbose=False, target=tmp_path / "target")
+    assert res.success
+    con = duckdb.connect(str(copy))
+    try:
+        assert _differing_rows(con, "one_batch", "int_questions_answered") == 0
+        # incremental: three sessions to replace; one lost its rows, one holds stale rows
+        pending = [r[0] for r in con.execute(
+            "select distinct session_id from one_batch order by session_id limit 3").fetchall()]
+        con.execute("delete from int_questions_answered where session_id = ?", [pending[0]])
+        con.execute("update int_questions_answered set answer_score = -1 where session_id = ?", [pending[1]])
+        con.execute("create or replace table main._classchat_pending as select unnest(?::varchar[]) as session_id",
+                    [pending])
+        assert _differing_rows(con, "one_batch", "int_questions_answered") > 0
+    finally:
+        con.close()
+    res = _dbt(paths, ["run", "--select", "int_questions_answered", *many], verbose=False, target=tmp_path / "target")
+    assert res.success
+    con = duckdb.connect(str(copy))
+    try:
+        assert _differing_rows(con, "one_batch", "int_questions_answered") == 0
+    finally:
+        con.close()

@@ -28,6 +28,7 @@
 -- near each question, not with the square of a session's length; and a question meets at most
 -- answer_max_candidates substantive messages (plus every Zoom reply to it), so a busy chat's
 -- window does not multiply the pairs.
+{{ config(materialized='session_batched', batch_input='int_messages_classified', batch_rows=var('answer_batch_messages')) }}
 {% set window = var('answer_window_minutes') %}
 {% set quick = var('answer_quick_minutes') %}
 {% set ack_window = var('ack_window_minutes') %}
@@ -42,7 +43,7 @@ with messages as (
             partition by session_id order by seq rows between unbounded preceding and current row
         ) as substantive_upto,
     from {{ ref('int_messages_classified') }}
-    {{ only_new_sessions() }}
+    where {{ session_batch() }} {{ only_new_sessions(keyword='and') }}
 
 ),
 
