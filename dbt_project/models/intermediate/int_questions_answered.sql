@@ -55,12 +55,15 @@ questions as (
             when contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
                 then split_part(sender_key, ' ', 1)
         end as first_key,
+        -- once per question, not per pair (the repeats join compared every pair of one asker's questions)
+        {{ fold_whitespace('body_lower') }} as folded_body_lower,
+        {{ says_same_question('body_lower') }} as says_same_question,
     from messages
     where is_question
 
 ),
 
-candidates as (
+candidate_messages as (
 
     select
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
@@ -87,7 +90,7 @@ addressed as (
     select
         candidates.message_id,
         list_distinct(list(people.user_id)) as addressed_user_ids,
-    from candidates
+    from candidate_messages as candidates
     inner join people
         on candidates.session_id = people.session_id
         and candidates.user_id != people.user_id
@@ -100,6 +103,15 @@ addressed as (
             )
         )
     group by candidates.message_id
+
+),
+
+-- the people a candidate addresses, joined once per message rather than once per pair
+candidates as (
+
+    select candidate_messages.*, addressed.addressed_user_ids,
+    from candidate_messages
+    left join addressed on candidate_messages.message_id = addressed.message_id
 
 ),
 
@@ -144,10 +156,8 @@ repeats as (
         on earlier.session_id = later.session_id
         and earlier.user_id = later.user_id
         and later.seq > earlier.seq
-    where {{ fold_whitespace('earlier.body_lower') }} = {{ fold_whitespace('later.body_lower') }}
-        or jaro_winkler_similarity(
-            {{ fold_whitespace('earlier.body_lower') }}, {{ fold_whitespace('later.body_lower') }}
-        ) >= 0.9
+    where earlier.folded_body_lower = later.folded_body_lower
+        or jaro_winkler_similarity(earlier.folded_body_lower, later.folded_body_lower) >= 0.9
         or (length(earlier.body) >= 6 and contains(later.body, earlier.body))
     group by earlier.message_id
 
@@ -167,7 +177,7 @@ pairs as (
         candidates.substantive_upto,
         coalesce(candidates.reply_to_message_id = questions.message_id, false)
             or (candidates.quoted_text is not null
-                and starts_with({{ fold_whitespace('questions.body_lower') }}, {{ fold_whitespace('lower(candidates.quoted_text)') }}))
+                and starts_with(questions.folded_body_lower, {{ fold_whitespace('lower(candidates.quoted_text)') }}))
             as is_reply,
         (
             contains(candidates.body_lower, '@' || questions.sender_key)
@@ -184,7 +194,7 @@ pairs as (
             ))
             or (candidates.is_private and candidates.recipient_key = questions.sender_key)
         ) as addresses_asker,
-        coalesce(len(list_filter(addressed.addressed_user_ids, lambda u: u != questions.user_id)) > 0, false)
+        coalesce(len(list_filter(candidates.addressed_user_ids, lambda u: u != questions.user_id)) > 0, false)
             as addresses_someone_else,
         greatest(
             coalesce(len(list_intersect(questions.content_terms, candidates.content_terms)), 0),
@@ -203,7 +213,6 @@ pairs as (
     from pair_keys
     inner join questions on pair_keys.question_id = questions.message_id
     inner join candidates on pair_keys.answer_id = candidates.message_id
-    left join addressed on candidates.message_id = addressed.message_id
     left join repeats on questions.message_id = repeats.question_id
     where candidates.seq > questions.seq
         and candidates.user_id != questions.user_id
@@ -500,7 +509,7 @@ same_question as (
         or (
             previous_question.previous_id = earlier.message_id
             and earlier.user_id != later.user_id
-            and {{ says_same_question('later.body_lower') }}
+            and later.says_same_question
         )
         or (
             len(list_intersect(earlier.content_terms, later.content_terms)) >= {{ var('same_question_min_terms') }}
