@@ -205,8 +205,8 @@
           - for Han text, character bigrams of the runs left after removing function
             characters (的 了 是 吗 我 这 什么 ...): 卷积核 -> 卷积, 积核.
         URLs are removed first. Only the first content_terms_max_chars characters are read
-        (dbt var): the bigram pass costs the square of the length it reads, and a pasted log of a
-        megabyte in one message must not stall the build; an answer's terms are in its opening.
+        (dbt var): a pasted log of a megabyte in one message must not stall the build (an
+        earlier bigram pass cost the square of the length), and an answer's terms are in its opening.
     -#}
     {%- set body = "left(" ~ body ~ ", " ~ var('content_terms_max_chars') ~ ")" -%}
     list_sort(list_distinct(list_concat(
@@ -217,13 +217,11 @@
             ),
             lambda w: left(regexp_replace(w, '([^s])s$', '\1'), 5)
         ),
-        list_filter(
-            list_transform(
-                range(1, length(regexp_replace({{ body }}, {{ han_function_chars() }}, ' ', 'g'))),
-                lambda i: substr(regexp_replace({{ body }}, {{ han_function_chars() }}, ' ', 'g'), i, 2)
-            ),
-            lambda b: regexp_matches(b, '^\p{Han}{2}$')
-        )
+        {#- the bigrams of each run of two or more Han characters (the text is cleaned once per message) -#}
+        flatten(list_transform(
+            regexp_extract_all(regexp_replace({{ body }}, {{ han_function_chars() }}, ' ', 'g'), '\p{Han}{2,}'),
+            lambda run: list_transform(range(1, length(run)), lambda i: substr(run, i, 2))
+        ))
     )))
 {%- endmacro %}
 
