@@ -251,6 +251,8 @@ def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
     ]
     assert _sql(paths, "select count(*) from messages") == [(16,)]
     assert _sql(paths, "select count(*) from session_minutes where session_id = 'dl101/2024-05-07_night'") == [(16,)]
+    # incremental builds leave no work tables behind (dbt-duckdb's Python model temp tables, batch stages)
+    assert _sql(paths, "select table_name from duckdb_tables() where contains(table_name, '__')") == []
     # a roster changes who is who in every session: the next build starts over
     (paths.raw / "roster.csv").write_text("course,display_name,user_key,role\ndl101,Mei Lin,u1,ta\n", encoding="utf-8")
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0

@@ -19,3 +19,23 @@
             or session_id in (select session_id from main._classchat_pending))
     {%- endif -%}
 {%- endmacro %}
+
+{% macro drop_build_leftovers() -%}
+    {#-
+        on-run-end: drop the work tables a build leaves in the warehouse. dbt-duckdb's
+        incremental Python models (question_topics) leave their `<model>__dbt_tmp<time>` table
+        on every incremental run, and a killed session_batched build leaves `<model>__batches`.
+        They are copies of mart rows that no test, check or report knows about: they only grow
+        the warehouse, and they are not the tables ad-hoc SQL should find.
+    -#}
+    {%- if execute -%}
+        {%- set leftovers = run_query(
+            "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'main'"
+            ~ " and (contains(table_name, '__dbt_tmp') or ends_with(table_name, '__batches'))"
+        ).columns[0].values() -%}
+        {%- for name in leftovers %}
+            drop table if exists main."{{ name }}";
+        {%- endfor %}
+    {%- endif %}
+    select 1
+{%- endmacro %}

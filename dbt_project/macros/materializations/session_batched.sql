@@ -73,7 +73,7 @@
     {% do persist_docs(target_relation, model) %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do adapter.commit() %}
-    {{ drop_relation_if_exists(load_cached_relation(stage_relation)) }}
+    {% do adapter.drop_relation(stage_relation) %}  {#- created by run_query, so not in dbt's relation cache -#}
     {{ drop_relation_if_exists(backup_relation) }}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
     {{ return({'relations': [target_relation]}) }}
