@@ -27,6 +27,7 @@ from classchat.provenance import (
     RunRecord,
     build_fingerprint,
     input_files,
+    last_good_fingerprint,
     lake_state,
     log_run,
     plan_build,
@@ -160,10 +161,15 @@ def build_stage(
     full_refresh: bool = True,
     changed_since: datetime | None = None,
     pending_sessions: list[str] | None = None,
+    unit_tests: bool = True,
     verbose: bool = False,
     say: Say = print,
 ) -> None:
     """Run `dbt build` (models and tests) into `warehouse`, a scratch copy; raise if anything failed.
+
+    dbt's unit tests (the text rules on fixed examples, about 1 s each) run with a full build
+    when `unit_tests` is true; they depend only on the dbt project, so the caller skips them
+    when the live warehouse was built by this very model version (same fingerprint).
 
     Incremental (full_refresh False): the per-session models add the sessions
     landed since the newest they hold and every session in `pending_sessions`
@@ -183,7 +189,7 @@ def build_stage(
         args = ["build"]
         if full_refresh:
             args.append("--full-refresh")
-        else:
+        if not (full_refresh and unit_tests):
             # the rules' unit tests ran with the full build of this model version (same fingerprint)
             args += ["--exclude-resource-type", "unit_test"]
         _set_test_scope(warehouse, None if full_refresh else changed_since, [] if full_refresh else pending_sessions)
@@ -265,6 +271,8 @@ def run_stages(
             if build:
                 run.build_fingerprint = fingerprint
             plan = plan_build(paths, fingerprint, full_refresh=full_refresh)
+            # the unit tests of the rules already passed for this model version (a full build of it succeeded)
+            rules_tested = build and last_good_fingerprint(paths.warehouse) == fingerprint
             if ingest and build and plan.up_to_date:
                 ensure_pseudonymous(paths, say=say)
                 run.finish("success", "nothing new: the warehouse is up to date")
@@ -282,7 +290,8 @@ def run_stages(
                                 _say_plan(plan, say)
                                 build_stage(
                                     paths, warehouse, full_refresh=plan.full, changed_since=since,
-                                    pending_sessions=plan.pending_sessions, verbose=verbose, say=say,
+                                    pending_sessions=plan.pending_sessions, unit_tests=not rules_tested,
+                                    verbose=verbose, say=say,
                                 )
                                 record_built_from(warehouse, state)
                                 fault_point("after_build")

@@ -97,3 +97,20 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_every_dbt_project_file_ships_in_the_wheel():
+    """The installed package reads the dbt project from package data (pyproject's package-data globs):
+    a macro or model in a folder no glob covers works in the checkout and breaks the installed CLI."""
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["classchat.dbt_project"]
+    project = ROOT / "dbt_project"
+    shipped = {p for g in globs for p in project.glob(g)}
+    needed = {
+        p for p in project.rglob("*")
+        if p.is_file() and p.suffix in (".sql", ".py", ".yml")
+        and not {"target", "logs", "dbt_packages", "__pycache__"} & set(p.relative_to(project).parts)
+    }
+    assert sorted(str(p.relative_to(project)) for p in needed - shipped) == []

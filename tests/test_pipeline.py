@@ -235,7 +235,8 @@ def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
     paths = Paths(tmp_path / "data")
     copy_fixture(paths, "dl101", "plain/2024-05-06_intro_lecture.txt")
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
-    assert "build (full)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "build (full)" in out and "unit_tests" in out  # the rules' unit tests run with a new model version
     night = copy_fixture(paths, "dl101", "plain/2024-05-07_night.txt")
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
     out = capsys.readouterr().out
@@ -260,6 +261,12 @@ def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
     assert _sql(paths, "select role, n_sessions from users where display_name = 'Mei Lin'") == [("ta", 1)]
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
     assert "nothing new to build or check" in capsys.readouterr().out
+    # a full refresh of the same model version skips the unit tests (they passed for it) and builds the same
+    before = _sql(paths, "select * exclude (landed_at) from messages order by message_id")
+    assert main(["build", "--full-refresh", "--data-dir", str(paths.data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "build (full)" in out and "unit_test" not in out, out
+    assert _sql(paths, "select * exclude (landed_at) from messages order by message_id") == before
 
 
 def test_time_basis_and_one_date_per_session(built):
