@@ -592,9 +592,22 @@ def _run(at):
 
 
 def _rendered(at) -> str:
-    """Everything the page sent to the browser (every element's protobuf, sidebar and tables included)."""
-    data = b"".join(node.proto.SerializeToString() for node in at._tree if getattr(node, "proto", None))
-    return data.decode("utf-8", errors="replace")
+    """Everything the page sent to the browser (every element's protobuf, sidebar and tables included).
+
+    Tables are read as their cells, one per line: their Arrow buffers are binary, which both glues
+    neighbouring cells together (hiding a name next to another string) and lets chance bytes read
+    as a short name (a run found "la" in the quality table's numbers)."""
+    from streamlit.testing.v1.element_tree import Dataframe
+
+    parts = []
+    for node in at._tree:
+        if isinstance(node, Dataframe):
+            frame = node.value
+            parts += [str(c) for c in frame.columns]
+            parts += [str(v) for v in frame.astype(str).to_numpy().ravel()]
+        elif getattr(node, "proto", None):
+            parts.append(node.proto.SerializeToString().decode("utf-8", errors="replace"))
+    return "\n".join(parts)
 
 
 def test_report_in_pseudonymous_mode_shows_no_name(built: Paths, leak_finder, monkeypatch) -> None:
