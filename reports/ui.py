@@ -433,3 +433,11 @@ def table(
 def show_chart(chart: alt.TopLevelMixin, *, key: str | None = None) -> None:
     """Render an Altair chart (`reports.charts`: fonts that carry Chinese, labels that are never cut)."""
     st.altair_chart(charts.configured(chart), width="stretch", key=key)
+
+
+def figure_metrics(figures: Sequence[tuple[str, str, str, str]], n_columns: int) -> None:
+    """A row of metrics from (key, label, value, note) figures (reports/attendance_text.py, shared with
+    the HTML export's cards); the note becomes the metric's help sentence."""
+    for col, (_key, label, value, note) in zip(st.columns(n_columns), figures):
+        col.metric(label, value, help=f"{note[0].upper()}{note[1:]}.")
+

@@ -177,9 +177,7 @@ def render() -> None:
         help="Inequality of messages per person over the course: 0 everyone equal, near 1 one voice.",
     )
     if attendance_text.course_has_report(c):  # Zoom participants reports: who was there
-        cols = st.columns(4)
-        for col, (_key, label, value, note) in zip(cols, attendance_text.course_figures(c)):
-            col.metric(label, value, help=f"{note[0].upper()}{note[1:]}.")
+        ui.figure_metrics(attendance_text.course_figures(c), 4)
         st.caption(
             f"Attendance over the sessions with a participants report: {attendance_text.silent_rule()}. "
             "The Attendance page shows who (docs/attendance.md)."

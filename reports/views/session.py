@@ -186,9 +186,7 @@ def _attendance(s: pd.Series, session_id: str) -> None:
     if not attendance_text.session_has_report(s):
         st.caption(attendance_text.would_add_session(session_id, ui.code))
         return
-    cols = st.columns(5)
-    for col, (_key, label, value, note) in zip(cols, attendance_text.session_figures(s)):
-        col.metric(label, value, help=f"{note[0].upper()}{note[1:]}.")
+    ui.figure_metrics(attendance_text.session_figures(s), 5)
     st.caption(
         f"From the session's participants report: {attendance_text.silent_rule()}. "
         "The Attendance page shows who (docs/attendance.md)."
