@@ -254,30 +254,37 @@
     {#-
         What a question asks for, which decides the answer cues that fit it: why, when,
         quantity, where, how, what (the first whose words it holds), else yesno (a question with
-        no question word: "Can we ...?", "下周还有课吗？", "So it starts at 1?").
+        no question word: "Can we ...?", "下周还有课吗？", "So it starts at 1?"). Russian
+        почему/зачем count anywhere; the other Russian question words only where they open
+        the question, since что, как and когда are also conjunctions inside yes/no questions.
     -#}
     case
-        when regexp_matches(lower({{ body }}), '为什么|为啥|怎么会|何必|\bwhy\b|how come') then 'why'
-        when regexp_matches(lower({{ body }}), '什么时候|何时|几点|几号|哪天|\bwhen\b|what time|what day') then 'when'
-        when regexp_matches(lower({{ body }}), '多少|多久|多长|第几|几[^乎]|\bhow (many|much|long|big|often)\b') then 'quantity'
-        when regexp_matches(lower({{ body }}), '哪里|哪儿|在哪|\bwhere\b') then 'where'
-        when regexp_matches(lower({{ body }}), '怎么|怎样|如何|\bhow\b') then 'how'
-        when regexp_matches(lower({{ body }}), '什么|啥|哪|谁|\b(what|which|who|whom|whose)\b') then 'what'
+        when regexp_matches(lower({{ body }}), '为什么|为啥|怎么会|何必|\bwhy\b|how come|почему|зачем') then 'why'
+        when regexp_matches(lower({{ body }}), '什么时候|何时|几点|几号|哪天|\bwhen\b|what time|what day|^\s*(когда|во сколько)([^а-яё]|$)') then 'when'
+        when regexp_matches(lower({{ body }}), '多少|多久|多长|第几|几[^乎]|\bhow (many|much|long|big|often)\b|^\s*сколько([^а-яё]|$)') then 'quantity'
+        when regexp_matches(lower({{ body }}), '哪里|哪儿|在哪|\bwhere\b|^\s*(где|куда|откуда)([^а-яё]|$)') then 'where'
+        when regexp_matches(lower({{ body }}), '怎么|怎样|如何|\bhow\b|^\s*(как|каким образом)([^а-яё]|$)') then 'how'
+        when regexp_matches(lower({{ body }}), '什么|啥|哪|谁|\b(what|which|who|whom|whose)\b|^\s*(что|какой|какая|какое|какие|кто|чей)([^а-яё]|$)') then 'what'
         else 'yesno'
     end
 {%- endmacro %}
 
 {% macro answer_cues(body) -%}
     {#-
-        The answer cues a message carries (a list of: yesno, because, method, time, place,
+        The answer cues a message carries (a list of: yesno, hedge (a yes/no answer that hedges:
+        "maybe", "probably", "可能", "不一定", "возможно"; unlike yesno it is no mismatch for a why
+        question, so "可能是因为…" still answers "为什么…"), because, method, time, place,
         link (a URL), number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
         `yesno` only at the start, so "no idea what you mean" is not a "no".
     -#}
     list_filter([
         case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
-            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that''s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行)([^a-z]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
+            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that''s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行|да|нет|конечно)([^a-zа-яё]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
             then 'yesno' end,
-        case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that''s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然')
+        case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
+            '(^|\n)(maybe|perhaps|probably|possibly|sometimes|i think so|i don''t think so|i guess so|not always|not sure|可能|也许|大概|应该是|应该不|不一定|有时候|возможно|наверное|иногда|не всегда)([^a-zа-яё]|$)')
+            then 'hedge' end,
+        case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that''s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然|потому что|так как|из-за|поэтому|чтобы')
             then 'because' end,
         case when regexp_matches(lower({{ body }}), '\byou (can|could|need|have to|should|just|might)\b|\b(use|try|click|go to|run|type|open|press|set|add|call|install)\b|\bby (using|adding|setting)\b|[a-z_]+\.[a-z_]+\(|用|先|直接|通过|打开|点击|设置|加上|改成|换成|就行|就可以|即可')
             then 'method' end,
@@ -296,10 +303,22 @@
     ], lambda c: c is not null)
 {%- endmacro %}
 
-{% macro cue_fits(form, cues) -%}
-    {#- The question's form and a candidate's answer cues agree (see question_form / answer_cues). -#}
+{% macro opens_yes_no(body) -%}
+    {#-
+        The question opens like a yes/no question ("Did anyone …", "Can we …", "Anyone know …",
+        "Есть ли …", or ends in 吗: "有人知道怎么组队吗？"), whatever question word follows: "Did
+        anyone find out how to complete the survey?" can be answered "maybe for a moment" as well
+        as by a method.
+    -#}
+    regexp_matches(trim({{ body }}), '[吗嗎][？?。.!！~～ ]*$')
+    or regexp_matches({{ strip_address('lower(' ~ body ~ ')') }},
+        '^(do|does|did|is|are|was|were|am|can|could|will|would|should|shall|has|have|had|may|might|must|anyone|anybody|someone|somebody)\b|^(есть ли|можно ли|нужно ли|надо ли)([^а-яё]|$)')
+{%- endmacro %}
+
+{% macro cue_fits(form, cues, asks_yes_no) -%}
+    {#- The question's form and a candidate's answer cues agree (see question_form / answer_cues); a yes/no or hedge fits any question that opens like a yes/no question (opens_yes_no). -#}
     (
-        ({{ form }} = 'yesno' and list_contains({{ cues }}, 'yesno'))
+        (({{ form }} = 'yesno' or {{ asks_yes_no }}) and (list_contains({{ cues }}, 'yesno') or list_contains({{ cues }}, 'hedge')))
         or ({{ form }} = 'why' and list_contains({{ cues }}, 'because'))
         or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because') or list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'link')))
         or ({{ form }} = 'when' and list_contains({{ cues }}, 'time'))
@@ -310,9 +329,9 @@
     )
 {%- endmacro %}
 
-{% macro cue_mismatch(form, cues, core_length) -%}
-    {#- A message opening with yes/no to a question that asks why, how, what, when, where or how many. -#}
-    ({{ form }} not in ('yesno', 'tech') and list_contains({{ cues }}, 'yesno'))
+{% macro cue_mismatch(form, cues, asks_yes_no) -%}
+    {#- A message opening with yes/no to a question that asks why, how, what, when, where or how many (and does not open like a yes/no question). -#}
+    ({{ form }} not in ('yesno', 'tech') and not {{ asks_yes_no }} and list_contains({{ cues }}, 'yesno'))
 {%- endmacro %}
 
 {% macro says_same_question(body_lower) -%}

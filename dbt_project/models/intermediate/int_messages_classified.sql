@@ -45,6 +45,7 @@ classified as (
         {{ content_terms('body') }} as content_terms,
         {{ content_chars('body') }} as content_chars,
         case when base_intent = 'tech_issue' then 'tech' else {{ question_form('body') }} end as question_form,
+        {{ opens_yes_no('body') }} as asks_yes_no,
         {{ answer_cues('body') }} as answer_cues,
         length({{ strip_address('lower(body)') }}) as core_length,
         {{ is_thanks('body') }} as is_thanks,

@@ -202,8 +202,8 @@ pairs as (
             case when len(candidates.content_chars) between 1 and {{ var('echo_max_chars') }}
                 and len(list_intersect(questions.content_chars, candidates.content_chars)) > 0 then 1 else 0 end
         ) as n_shared_terms,
-        coalesce({{ cue_fits('questions.question_form', 'candidates.answer_cues') }}, false) as cue_fits,
-        coalesce({{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'candidates.core_length') }}, false)
+        coalesce({{ cue_fits('questions.question_form', 'candidates.answer_cues', 'questions.asks_yes_no') }}, false) as cue_fits,
+        coalesce({{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'questions.asks_yes_no') }}, false)
             as cue_mismatch,
         coalesce(candidates.role in ('instructor', 'ta'), false) as is_staff,
         coalesce(candidates.is_thanks, false) as is_thanks,
