@@ -7,8 +7,9 @@ an email attachment or a USB stick:
 
 - no network at all: no scripts, no external style sheets, fonts or images; a
   Content-Security-Policy meta tag forbids every fetch as a second line of defence;
-- charts are inline SVG drawn from the data (bars, lines, axes and labels;
-  `reports.svg`), so Chinese text renders with the reader's own fonts;
+- charts are inline SVG: the report's own chart definitions (`reports.figures`)
+  drawn offline by vl-convert (`reports.chart_svg`), with their text as SVG text,
+  so Chinese renders with the reader's own fonts;
 - one `<style>` block that also lays the page out for print.
 
 Data is read only through `reports.db.query` (read-only, locked down, bound
@@ -21,7 +22,7 @@ the figures came from (warehouse file, run id, checks) and how names are shown.
 The rooms: `reports.export_data` reads (SQL, finding the course and session),
 `reports.export_course` and `reports.export_session` lay out the two kinds of
 page, `reports.export_parts` writes the HTML (escaping, cards, tables, footer,
-style sheet, document) and `reports.svg` draws the charts; this module puts
+style sheet, document) and `reports.chart_svg` draws the charts; this module puts
 them together.
 
 A course export shows the course's key figures, a per-session table, the trend

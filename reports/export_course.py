@@ -5,16 +5,16 @@ messages and questions per session over the term, one row per session, who
 carries the chat (the most active tenth, half of the messages, the
 silent-ish) with a histogram and the most active people, and the questions
 nobody answered. Data comes from `reports.export_data`, HTML from
-`reports.export_parts`, charts from `reports.svg`.
+`reports.export_parts`, charts from the report's definitions (`reports.figures`,
+drawn as SVG by `reports.chart_svg`).
 """
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from classchat.reports import attendance_text
+from classchat.reports import attendance_text, figures
+from classchat.reports.chart_svg import inline_svg
 from classchat.reports.export_data import COURSE_PEOPLE_SQL, COURSE_UNANSWERED_SQL, SESSIONS_SQL, Data
 from classchat.reports.fmt import (
     MISSING,
@@ -28,6 +28,7 @@ from classchat.reports.fmt import (
     missing,
 )
 from classchat.reports.export_parts import (
+    CHART_WIDTH,
     MAX_LIST_ROWS,
     TOP_PEOPLE,
     chat_text,
@@ -37,13 +38,11 @@ from classchat.reports.export_parts import (
     html_table,
     is_true,
     kpi_cards,
-    person_label,
     plural,
     role_badge,
     section,
     session_name,
 )
-from classchat.reports.svg import BLUE, ORANGE, RED, Series, bar_list_chart, column_chart
 
 QUIET_MAX_MESSAGES = 2  # "silent-ish": at most this many messages over the whole term
 
@@ -65,7 +64,8 @@ def course_page(data: Data, c: pd.Series) -> tuple[str, str]:
         f'<p class="sub">{esc(plural(n_sessions, "session"))} · {esc(span)}</p></header>'
     )
 
-    top10 = _top_share(people["n_messages"]) if not people.empty else None
+    counts = [int(v) for v in people["n_messages"] if not missing(v)]
+    top10 = figures.concentration(counts)[1] if sum(counts) else None
     n_questions, n_unanswered = int(c.get("n_questions") or 0), int(c.get("n_unanswered_questions") or 0)
     kpis = kpi_cards(
         [
@@ -117,48 +117,13 @@ def _course_attendance(c: pd.Series, sessions: pd.DataFrame) -> str:
     return section("Attendance", kpi_cards(attendance_text.course_figures(c)) + table, note=note)
 
 
-def _top_share(counts: pd.Series) -> float | None:
-    """Share of messages sent by the most active tenth (at least one person), as the marts define it."""
-    values = sorted((int(v) for v in counts if not missing(v)), reverse=True)
-    total = sum(values)
-    if not total:
-        return None
-    k = max(1, math.ceil(len(values) / 10))
-    return sum(values[:k]) / total
-
-
 def _course_trend(sessions: pd.DataFrame) -> str:
     if sessions.empty:
         return section("Over the term", empty_note("No sessions yet."))
-    dated = [pd.Timestamp(d) for d in sessions["session_date"] if not missing(d)]
-    fmt = "%Y-%m-%d" if len({d.year for d in dated}) > 1 else "%m-%d"  # the year when the term spans years
-    labels = [pd.Timestamp(d).strftime(fmt) if not missing(d) else "?" for d in sessions["session_date"]]
-    msgs = [int(v or 0) for v in sessions["n_messages"]]
-    qs = [int(v or 0) for v in sessions["n_questions"]]
-    unans = [int(v or 0) for v in sessions["n_unanswered_questions"]]
-    tips = [
-        f"{fmt_date(r.session_date)} {session_name(pd.Series(r._asdict()))}: {m} messages, {q} questions, "
-        f"{u} unanswered"
-        for r, m, q, u in zip(sessions.itertuples(index=False), msgs, qs, unans, strict=True)
-    ]
-    few = len(labels) <= 16
-    every = max(1, math.ceil(len(labels) / 14))
-    chart = column_chart(
-        labels,
-        [Series("messages", msgs, BLUE), Series("questions", qs, ORANGE, "line"),
-         Series("unanswered", unans, RED, "line", labelled=False)],
-        label="Messages and questions per session over the term",
-        y_title="per session",
-        tick_at=lambda i: i % every == 0,
-        tooltips=tips,
-        value_labels=few,
-        legend=[("messages", BLUE, "bar"), ("questions", ORANGE, "line"), ("unanswered", RED, "line")],
-    )
-    return section(
-        "Over the term", chart,
-        note="Messages (bars) and questions (lines) in each session, by date"
-        + (f" ({dated[0].year})." if dated and fmt == "%m-%d" else "."),
-    )
+    if len(sessions) < 2:
+        return section("Over the term", empty_note("Trends appear once the course has more than one session."))
+    chart = inline_svg(figures.term_trends(sessions), "The course's figures per session over the term")
+    return section("Over the term", chart, note="Each figure of the sessions, by session date.")
 
 
 def _course_sessions_table(sessions: pd.DataFrame) -> str:
@@ -206,15 +171,7 @@ def _course_participation(people: pd.DataFrame, with_reports: bool = False) -> s
         return section("Participation", empty_note("Nobody has written in this course yet."))
     counts = [int(v or 0) for v in people["n_messages"]]
     total, n = sum(counts), len(counts)
-    # who carries the chat
-    ordered = sorted(counts, reverse=True)
-    half, running, k_half = total / 2, 0, 0
-    for k_half, v in enumerate(ordered, start=1):
-        running += v
-        if running >= half:
-            break
-    k10 = max(1, math.ceil(n / 10))
-    top10 = sum(ordered[:k10]) / total if total else 0
+    k10, top10, k_half = figures.concentration(counts)  # who carries the chat
     quiet = sum(1 for v in counts if v <= QUIET_MAX_MESSAGES)
     once = int((people["sessions_posted"] == 1).sum())
     n_sessions_max = int(people["sessions_posted"].max())
@@ -241,34 +198,19 @@ def _course_participation(people: pd.DataFrame, with_reports: bool = False) -> s
     ]
     while len(buckets) > 1 and buckets[-1][3] == 0:
         buckets.pop()
-    histogram = column_chart(
-        [b[2] for b in buckets],
-        [Series("people", [b[3] for b in buckets], BLUE)],
-        label="Participants by number of messages over the term",
-        y_title="people",
-        bar_colors=[ORANGE if b[1] is not None and b[1] <= QUIET_MAX_MESSAGES else BLUE for b in buckets],
-        value_labels=True,
-        legend=[("silent-ish", ORANGE, "bar"), ("more active", BLUE, "bar")],
-        height=220,
+    histogram = inline_svg(
+        figures.messages_histogram([(b[2], b[3], b[1] is not None and b[1] <= QUIET_MAX_MESSAGES) for b in buckets]),
+        "Participants by number of messages over the term",
+        width=CHART_WIDTH,
     )
     top = people.head(TOP_PEOPLE)
-    carriers = bar_list_chart(
-        [
-            (
-                person_label(r["display_name"], r["role"]),
-                int(r["n_messages"]),
-                f"{int(r['n_messages']):,} · {fmt_pct(int(r['n_messages']) / total if total else None)}",
-            )
-            for _, r in top.iterrows()
-        ],
-        label=f"The {len(top)} most active participants of the course",
-    )
+    carriers = inline_svg(figures.carriers(people, TOP_PEOPLE), f"The {len(top)} most active participants of the course")
     body = (
         f'<ul class="facts">{"".join(facts)}</ul>'
         f"<h3>Messages per person</h3>{histogram}"
         f'<p class="caption">How many people wrote 1, 2, 3–5, … messages over the term.</p>'
         f"<h3>Who carries the chat</h3>{carriers}"
-        f'<p class="caption">The {len(top)} most active participants: messages and share of all messages.</p>'
+        f'<p class="caption">The {len(top)} most active participants by their share of all messages, coloured by role.</p>'
     )
     return section("Participation", body)
 

@@ -37,11 +37,6 @@ where m.course_id = ? and m.is_question and m.is_unanswered
 order by s.session_date, m.session_id, m.seq
 """
 
-MINUTES_SQL = """
-select minute_at, n_messages, n_questions, n_tech_issues, is_peak
-from session_minutes where session_id = ? order by minute_at
-"""
-
 QUESTIONS_SQL = """
 select q.seq, q.sent_at, q.sender_name as asker, q.role, q.body as question, q.language, q.is_private,
        q.is_unanswered, q.is_repeated_question, q.answered_by_message_id as answered_by, q.answer_rule,
@@ -52,8 +47,6 @@ from messages as q left join messages as a on a.message_id = q.answered_by_messa
 where q.session_id = ? and q.is_question
 order by q.seq
 """
-
-TOPICS_SQL = "select rank, term, n_questions from question_topics where session_id = ? order by rank"
 
 SESSION_MESSAGES_SQL = """
 select sent_at, sender_name, body, language, is_private from messages

@@ -10,6 +10,7 @@ the checks the figures come from and how names are shown.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,11 +21,24 @@ import pandas as pd
 from classchat.reports.export_data import Data, quality_summary
 from classchat.reports.fmt import missing
 from classchat.reports.privacy import Privacy
-from classchat.reports.svg import esc, shorten  # noqa: F401 - the pages escape through this module
 
 TOP_PEOPLE = 10
+CHART_WIDTH = 640  # the plot width of a single chart on the page (reports.chart_svg)
+
+
+def esc(value: object) -> str:
+    """`value` as HTML text (a missing value is empty): every user text on the page goes through this."""
+    return html.escape("" if missing(value) else str(value), quote=True)
+
+
+def shorten(text: object, limit: int) -> str:
+    s = "" if missing(text) else " ".join(str(text).split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
 MAX_LIST_ROWS = 300  # longer lists (unanswered questions of a big course) are cut, and say so
 MAX_TEXT_CHARS = 1000
+
 
 def is_true(value: object) -> bool:
     """A nullable boolean from a frame: True only when it is set and true."""
@@ -55,13 +69,6 @@ def role_badge(role: object) -> str:
         return ""
     label = "TA" if role == "ta" else str(role)
     return f' <span class="badge badge-{esc(role)}">{esc(label)}</span>'
-
-
-def person_label(name: object, role: object) -> str:
-    """A chart label: the name, with the role for staff ("Prof Li (instructor)")."""
-    if role in ("instructor", "ta"):
-        return f"{name} ({'TA' if role == 'ta' else role})"
-    return str(name)
 
 
 def session_name(row: pd.Series) -> str:
@@ -242,16 +249,7 @@ span.who { color: var(--muted); }
 .badge { font-size: 10.5px; padding: 0 5px; border-radius: 4px; color: #fff; background: var(--blue);
   vertical-align: 1px; }
 .badge-ta { background: #7a5cb0; }
-svg.chart { display: block; width: 100%; height: auto; max-width: 100%; overflow: visible; }
-svg.chart text { font-family: inherit; font-size: 11px; fill: #4a4f5a; }
-svg.chart .tick { font-size: 10.5px; fill: #6b717c; }
-svg.chart .axis-title { font-size: 10.5px; fill: #6b717c; }
-svg.chart .value { font-size: 10.5px; }
-svg.chart .label { font-size: 12px; fill: var(--ink); }
-svg.chart .legend { font-size: 11px; }
-svg.chart .annotation { font-size: 10.5px; font-weight: 600; fill: var(--red); }
-svg.chart .grid { stroke: #e9ecf0; stroke-width: 1; }
-svg.chart .axis { stroke: #9aa0a9; stroke-width: 1; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 6px 0 2px; }  /* drawn by Vega: its own fonts and sizes */
 footer { margin-top: 36px; padding-top: 10px; border-top: 1px solid var(--line); color: var(--muted);
   font-size: 11.5px; }
 footer p { margin: 2px 0; }

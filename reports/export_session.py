@@ -5,25 +5,25 @@ messages per minute with the peaks marked and labelled, the questions with
 their answers, response times and the evidence behind each answer link, the
 question topics, the most active participants, tech trouble and links. The
 text of private messages is never shown (they are counted). Data comes from
-`reports.export_data`, HTML from `reports.export_parts`, charts from
-`reports.svg`.
+`reports.export_data`, HTML from `reports.export_parts`, charts from the
+report's definitions (`reports.figures`, drawn as SVG by `reports.chart_svg`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from classchat.reports import attendance_text, rules
+from classchat.reports import attendance_text, figures, rules
+from classchat.reports.chart_svg import inline_svg
 from classchat.reports.export_data import (
     LINKS_SQL,
-    MINUTES_SQL,
     QUESTIONS_SQL,
     SILENT_ATTENDEES_SQL,
     TECH_SQL,
     TOP_PARTICIPANTS_SQL,
-    TOPICS_SQL,
     Data,
 )
+from classchat.reports.sql import SESSION_MINUTES_SQL, SESSION_TOPICS_SQL
 from classchat.reports.fmt import (
     MISSING,
     evidence_words,
@@ -38,6 +38,7 @@ from classchat.reports.fmt import (
     missing,
 )
 from classchat.reports.export_parts import (
+    CHART_WIDTH,
     MAX_LIST_ROWS,
     TOP_PEOPLE,
     chat_text,
@@ -47,22 +48,20 @@ from classchat.reports.export_parts import (
     html_table,
     is_true,
     kpi_cards,
-    person_label,
     plural,
     role_badge,
     section,
     session_name,
 )
-from classchat.reports.svg import BLUE, ORANGE, RED, Series, bar_list_chart, column_chart
 
 # --- the session page -----------------------------------------------------------------
 
 
 def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
     sid = str(s["session_id"])
-    minutes = data.frame(MINUTES_SQL, sid)
+    minutes = data.frame(SESSION_MINUTES_SQL, sid)
     questions = data.frame(QUESTIONS_SQL, sid)
-    topics = data.optional("question_topics", TOPICS_SQL, sid)
+    topics = data.optional("question_topics", SESSION_TOPICS_SQL, sid)
     tech = data.frame(TECH_SQL, sid)
     links = data.frame(LINKS_SQL, sid)
     top = data.frame(TOP_PARTICIPANTS_SQL, sid)
@@ -144,51 +143,19 @@ def _session_attendance(data: Data, s: pd.Series) -> str:
     return section("Attendance", body, note=note)
 
 
-# A peak label ("10:42 · 12") needs about this many of the chart's 760 px; at most this many are written.
-_LABEL_PX, _PLOT_PX, _MAX_LABELS = 72, 700, 6
-
-
-def _spaced(peak_idx: list[int], msgs: list[int], n: int) -> set[int]:
-    """The peaks to label, biggest first, each far enough from every other label not to touch it."""
-    gap = max(1, -(-_LABEL_PX * n // _PLOT_PX))  # bars between two labels
-    placed: list[int] = []
-    for i in sorted(peak_idx, key=lambda i: (-msgs[i], i)):
-        if len(placed) < _MAX_LABELS and all(abs(i - j) >= gap for j in placed):
-            placed.append(i)
-    return set(placed)
-
-
 def _session_activity(minutes: pd.DataFrame) -> str:
     if minutes.empty:
         return section("Messages per minute", empty_note("No messages in this session."))
+    # The Session page's chart; without the questions being asked, which may be private.
+    chart = inline_svg(
+        figures.minute_activity(minutes, pd.DataFrame({"minute": [], "question": []}, dtype=object)),
+        "Messages per minute, peaks marked",
+        width=CHART_WIDTH,
+    )
     times = [pd.Timestamp(t) for t in minutes["minute_at"]]
     msgs = [int(v or 0) for v in minutes["n_messages"]]
     qs = [int(v or 0) for v in minutes["n_questions"]]
-    peak = [bool(v) if not missing(v) else False for v in minutes["is_peak"]]
-    n = len(times)
-    step = next((m for m in (1, 2, 5, 10, 15, 20, 30, 60, 120, 240) if n / m <= 12), 480)
-
-    def tick(i: int) -> bool:
-        return (times[i].hour * 60 + times[i].minute) % step == 0 or (n <= 12)
-
-    # label the biggest peaks; every peak gets a marker
-    peak_idx = [i for i in range(n) if peak[i]]
-    labelled = _spaced(peak_idx, msgs, n)
-    annotations = {i: (f"{times[i]:%H:%M} · {msgs[i]}" if i in labelled else "") for i in peak_idx}
-    tips = [f"{t:%H:%M}: {m} messages, {q} questions" + (" (peak)" if p else "")
-            for t, m, q, p in zip(times, msgs, qs, peak, strict=True)]
-    chart = column_chart(
-        [f"{t:%H:%M}" for t in times],
-        [Series("messages", msgs, BLUE), Series("questions", qs, ORANGE, "inner")],
-        label="Messages per minute, peaks marked",
-        y_title="messages per minute",
-        tick_at=tick,
-        bar_colors=[RED if p else BLUE for p in peak],
-        tooltips=tips,
-        annotations=annotations,
-        legend=[("messages", BLUE, "bar"), ("peak minute", RED, "bar"), ("questions", ORANGE, "bar")],
-        height=280,
-    )
+    peak_idx = [i for i, v in enumerate(minutes["is_peak"]) if not missing(v) and bool(v)]
     if peak_idx:
         listed = ", ".join(
             f"{times[i]:%H:%M} ({plural(msgs[i], 'message')}"
@@ -196,11 +163,11 @@ def _session_activity(minutes: pd.DataFrame) -> str:
             + ")"
             for i in peak_idx
         )
-        note = f"Peaks ({esc(rules.peak_rule())}): {esc(listed)}."
+        note = f"Peaks ({esc(rules.peak_rule())}): {esc(listed)}. Red bars are peaks, diamonds questions."
     else:
         note = "No minute stood out as a peak."
     silent = sum(1 for v in msgs if v == 0)
-    note += f" {esc(plural(silent, 'minute'))} of {esc(fmt_int(n))} without messages."
+    note += f" {esc(plural(silent, 'minute'))} of {esc(fmt_int(len(msgs)))} without messages."
     return section("Messages per minute", chart + f'<p class="caption">{note}</p>')
 
 
@@ -259,13 +226,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
 def _session_topics(topics: pd.DataFrame | None) -> str:
     if topics is None or topics.empty:
         return section("Question topics", empty_note("Too few questions to find recurring terms."))
-    chart = bar_list_chart(
-        [(str(t["term"]), int(t["n_questions"]), plural(int(t["n_questions"]), "question"))
-         for _, t in topics.iterrows()],
-        label="Terms the session's questions were about",
-        color=ORANGE,
-        label_width=180,
-    )
+    chart = inline_svg(figures.question_topics(topics), "Terms the session's questions were about")
     note = "The terms most questions were about, by the number of questions that use them."
     return section("Question topics", chart, note=note)
 
@@ -274,18 +235,7 @@ def _session_people(top: pd.DataFrame, n_messages: int) -> str:
     if top.empty:
         return section("Most active participants", empty_note("Nobody wrote in this session."))
     head = top.head(TOP_PEOPLE)
-    chart = bar_list_chart(
-        [
-            (
-                person_label(r["display_name"], r["role"]),
-                int(r["n_messages"]),
-                f"{int(r['n_messages']):,} · "
-                + fmt_pct(int(r["n_messages"]) / n_messages if n_messages else None),
-            )
-            for _, r in head.iterrows()
-        ],
-        label="The most active participants of the session",
-    )
+    chart = inline_svg(figures.session_people(head), "The most active participants of the session")
     rows = [
         [esc(r["display_name"]) + role_badge(r["role"]), esc(fmt_int(r["n_messages"])),
          esc(fmt_int(r["n_questions"])), esc(fmt_int(r["n_answers"])), esc(fmt_int(r.get("n_tech_issues")))]

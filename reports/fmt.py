@@ -179,3 +179,9 @@ def column_label(name: str) -> str:
     for suffix in ("_at", "_id"):
         words = words.removesuffix(suffix)
     return words.replace("_", " ").strip() or name
+
+
+def session_label(session_date: object, title: object, session_id: str = "") -> str:
+    """`2024-06-03 · week1`: the date and the title (the session id without one), as plain text."""
+    text = title if isinstance(title, str) and title.strip() else session_id
+    return f"{fmt_date(session_date)} · {text}"

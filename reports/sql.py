@@ -1,7 +1,9 @@
 """SQL the report's pages and the HTML export share, so one figure is computed one way.
 
-Owns the SQL fragments more than one reader needs: the people of a course,
-as the Course page and the course export list them. (The answered share is a
+Owns the SQL more than one reader needs: the people of a course, as the
+Course page and the course export list them, and a session's minutes, peaks
+and question topics, as the Session page and the session export chart them
+(`reports.figures`). (The answered share is a
 column of the `sessions` and `courses` marts, defined once in dbt: macro
 `answered_share` in dbt_project/macros/figures.sql.)
 """
@@ -40,4 +42,40 @@ select p.user_id, p.display_name, p.role, p.sessions_posted,
        p.n_questions, p.n_answers, p.n_tech_issues, p.last_message_at
 from per_person p
 order by p.n_messages desc, p.display_name, p.user_id
+"""
+
+
+# A session's minutes (parameter: the session), silent minutes included (session_minutes).
+SESSION_MINUTES_SQL = """
+select minute_at, strftime(minute_at, '%H:%M') as minute,
+       n_messages, n_questions, n_tech_issues, n_senders, is_peak
+from session_minutes
+where session_id = ?
+order by minute_at
+"""
+
+PEAK_CONTEXT_MINUTES = 2  # a peak shows the questions of its minute and of this many before it
+# Each peak minute with what was being asked then (questions in it and the minutes before)
+# and a few of the messages of the minute itself.
+SESSION_PEAKS_SQL = f"""
+select strftime(sm.minute_at, '%H:%M') as minute,
+       sm.n_messages as messages, sm.n_questions as questions, sm.n_senders as people,
+       (select string_agg(m.body, ' / ' order by m.seq)
+          from messages m
+         where m.session_id = sm.session_id and m.is_question
+           and m.minute_at between sm.minute_at - interval {PEAK_CONTEXT_MINUTES} minute and sm.minute_at) as question,
+       (select array_to_string(list(m.body order by m.seq)[1:5], ' / ')
+          from messages m
+         where m.session_id = sm.session_id and m.minute_at = sm.minute_at
+           and not m.is_question and m.message_kind is distinct from 'system') as text
+from session_minutes sm
+where sm.session_id = ? and sm.is_peak
+order by sm.minute_at
+"""
+
+SESSION_TOPICS_SQL = """
+select rank, term, n_questions
+from question_topics
+where session_id = ?
+order by rank
 """

@@ -45,7 +45,7 @@ import pandas as pd
 import streamlit as st
 
 from classchat.config import Paths, get_paths
-from classchat.reports import charts, db
+from classchat.reports import charts, db, fmt
 
 # Re-exported: the pages format, escape and chart through `ui` (one import per page).
 from classchat.reports.charts import (  # noqa: F401
@@ -296,10 +296,12 @@ def choose_course(frame: pd.DataFrame | None = None) -> str | None:
 def session_label(
     session_date: object, title: object, session_id: str = "", *, markdown: bool = False
 ) -> str:
-    """`2024-06-03 · week1`: the date and the title (the session id without one); with `markdown`,
-    the title escaped by `plain` for a title or caption (options and tables take it as it is)."""
-    text = title if isinstance(title, str) and title.strip() else session_id
-    return f"{fmt_date(session_date)} · {plain(text) if markdown else text}"
+    """`2024-06-03 · week1` (`fmt.session_label`); with `markdown`, the title escaped by `plain` for a
+    title or caption (options and tables take it as it is)."""
+    if markdown:
+        text = title if isinstance(title, str) and title.strip() else session_id
+        return fmt.session_label(session_date, plain(text))
+    return fmt.session_label(session_date, title, session_id)
 
 
 def choose_session(course: str) -> tuple[str | None, pd.DataFrame]:

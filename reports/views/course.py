@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import attendance_text, ui
+from classchat.reports import attendance_text, figures, ui
 from classchat.reports.sql import COURSE_PEOPLE_SQL
 
 COURSE_SQL = "select * from courses where course_id = ?"
@@ -41,70 +41,6 @@ join sessions s using (session_id)
 where us.course_id = ? and us.role is distinct from 'system' and us.n_messages > 0
 order by s.session_date, us.display_name
 """
-
-TRENDS = [
-    ("n_messages", "Messages", ",d"),
-    ("n_participants", "Participants", ",d"),
-    ("n_questions", "Questions", ",d"),
-    ("answered_share", "Answered share", ".0%"),
-    ("median_response_seconds", "Median response (s)", ",d"),
-    ("participation_gini", "Inequality (Gini)", ".2f"),
-]
-
-
-def _trend_charts(sessions: pd.DataFrame) -> alt.ConcatChart:
-    """One small line chart per figure over the term, each with its own axis and format."""
-    data = sessions.assign(
-        session=[
-            ui.session_label(d, t, s)
-            for d, t, s in zip(sessions["session_date"], sessions["title"], sessions["session_id"])
-        ]
-    )
-    panels = [
-        alt.Chart(data, title=label)
-        .mark_line(point=True, color=ui.BAR_COLOR)
-        .encode(
-            x=ui.date_axis(sessions["session_date"], title="date"),
-            y=alt.Y(f"{column}:Q", title=None, axis=ui.value_axis(fmt, tickCount=4)),
-            tooltip=[alt.Tooltip("session:N"), alt.Tooltip(f"{column}:Q", title=label, format=fmt)],
-        )
-        .properties(width=205, height=150)  # three panels a row fit at 1280 px
-        for column, label, fmt in TRENDS
-    ]
-    return alt.concat(*panels, columns=3)
-
-
-def _carriers(people: pd.DataFrame, top: int = 20) -> tuple[alt.Chart, str]:
-    shown = people.head(top).copy()
-    shown["share"] = shown["message_share"]
-    chart = ui.hbar(
-        shown,
-        "display_name",
-        "share",
-        value_title="share of the course's messages",
-        color="role",
-        value_format=".0%",
-        tooltip=[
-            alt.Tooltip("display_name:N", title="person"),
-            alt.Tooltip("role:N"),
-            alt.Tooltip("n_messages:Q", title="messages"),
-            alt.Tooltip("share:Q", title="share", format=".1%"),
-            alt.Tooltip("sessions_posted:Q", title="sessions posted in"),
-        ],
-    )
-    n = len(people)
-    tenth = max(1, round(n / 10))
-    top_share = people["message_share"].head(tenth).sum()
-    half = int((people["message_share"].cumsum() < 0.5).sum()) + 1 if n else 0
-    note = (
-        f"{n} people wrote in this course. The most active tenth ({tenth} "
-        f"{'person' if tenth == 1 else 'people'}) sent {top_share:.0%} of the messages; "
-        f"{half} {'person' if half == 1 else 'people'} sent half of them."
-    )
-    if n > top:
-        note += f" The chart shows the top {top}."
-    return chart, note
-
 
 def _grid(grid: pd.DataFrame, people: pd.DataFrame, sessions: pd.DataFrame) -> alt.Chart:
     order = list(dict.fromkeys(people["display_name"]))
@@ -211,7 +147,7 @@ def render() -> None:
         },
     )
     if len(sessions) > 1:
-        ui.show_chart(_trend_charts(sessions))
+        ui.show_chart(figures.term_trends(sessions))
     else:
         st.caption("Trends appear once the course has more than one session.")
 
@@ -220,9 +156,8 @@ def render() -> None:
     if people.empty:
         st.caption("Nobody wrote in this course.")
         return
-    chart, note = _carriers(people)
-    st.caption(note)
-    ui.show_chart(chart)
+    st.caption(figures.carriers_note(people))
+    ui.show_chart(figures.carriers(people))
 
     st.subheader("Who is silent across sessions")
     st.caption(

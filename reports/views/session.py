@@ -11,41 +11,19 @@ are remembered for the other pages.
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from classchat.reports import attendance_text, rules, ui
+from classchat.reports import attendance_text, figures, rules, ui
 from classchat.reports.fmt import evidence_words
+from classchat.reports.sql import (
+    PEAK_CONTEXT_MINUTES,
+    SESSION_MINUTES_SQL,
+    SESSION_PEAKS_SQL,
+    SESSION_TOPICS_SQL,
+)
 
 SESSION_SQL = "select * from sessions where session_id = ?"
-
-MINUTES_SQL = """
-select minute_at, strftime(minute_at, '%H:%M') as minute,
-       n_messages, n_questions, n_tech_issues, n_senders, is_peak
-from session_minutes
-where session_id = ?
-order by minute_at
-"""
-
-PEAK_CONTEXT_MINUTES = 2  # a peak shows the questions of its minute and of this many before it
-# Each peak minute with what was being asked then (questions in it and the minutes before)
-# and a few of the messages of the minute itself.
-PEAKS_SQL = f"""
-select strftime(sm.minute_at, '%H:%M') as minute,
-       sm.n_messages as messages, sm.n_questions as questions, sm.n_senders as people,
-       (select string_agg(m.body, ' / ' order by m.seq)
-          from messages m
-         where m.session_id = sm.session_id and m.is_question
-           and m.minute_at between sm.minute_at - interval {PEAK_CONTEXT_MINUTES} minute and sm.minute_at) as question,
-       (select array_to_string(list(m.body order by m.seq)[1:5], ' / ')
-          from messages m
-         where m.session_id = sm.session_id and m.minute_at = sm.minute_at
-           and not m.is_question and m.message_kind is distinct from 'system') as text
-from session_minutes sm
-where sm.session_id = ? and sm.is_peak
-order by sm.minute_at
-"""
 
 QUESTIONS_SQL = """
 select q.seq,
@@ -66,13 +44,6 @@ from messages q
 left join messages a on a.message_id = q.answered_by_message_id
 where q.session_id = ? and q.is_question
 order by q.seq
-"""
-
-TOPICS_SQL = """
-select rank, term, n_questions
-from question_topics
-where session_id = ?
-order by rank
 """
 
 TECH_SQL = """
@@ -102,62 +73,6 @@ from messages
 where session_id = ?
 order by seq
 """
-
-
-# Peak labels need about this many pixels each; the chart is about this wide at 1280 px.
-_LABEL_PX, _CHART_PX = 48, 840
-
-
-def _peak_labels(frame: pd.DataFrame) -> list[str]:
-    """The minute of each peak to write above its bar, biggest first, leaving out any that would touch
-    a label already placed (every peak stays red; its minute is in the table below the chart)."""
-    n = max(len(frame), 1)
-    gap = max(1, -(-_LABEL_PX * n // _CHART_PX))  # minutes between two labels
-    placed: list[int] = []
-    peaks = frame.index[frame["is_peak"].fillna(False).astype(bool)]
-    for i in sorted(peaks, key=lambda i: (-int(frame.at[i, "n_messages"]), i)):
-        pos = frame.index.get_loc(i)
-        if all(abs(pos - other) >= gap for other in placed):
-            placed.append(pos)
-    return [frame.at[i, "minute"] if frame.index.get_loc(i) in placed else "" for i in frame.index]
-
-
-def _activity_chart(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChart:
-    frame = minutes.merge(peaks[["minute", "question"]], on="minute", how="left")
-    frame["asked"] = frame["question"].fillna("")
-    frame["kind"] = frame["is_peak"].map({True: "peak", False: "messages"}).fillna("messages")
-    frame["peak_label"] = _peak_labels(frame)
-    base = alt.Chart(frame).encode(x=ui.minute_axis())
-    tooltip = [
-        alt.Tooltip("minute:N"),
-        alt.Tooltip("n_messages:Q", title="messages"),
-        alt.Tooltip("n_questions:Q", title="questions"),
-        alt.Tooltip("n_senders:Q", title="people"),
-        alt.Tooltip("n_tech_issues:Q", title="tech issues"),
-        alt.Tooltip("asked:N", title="being asked"),
-    ]
-    top = int(frame["n_messages"].max() or 1)
-    y_scale = alt.Scale(domain=[0, top + max(1, round(top * 0.15))])  # room for the labels above
-    bars = base.mark_bar().encode(
-        y=alt.Y("n_messages:Q", title="messages per minute", axis=ui.count_axis(), scale=y_scale),
-        color=alt.Color(
-            "kind:N",
-            scale=alt.Scale(domain=["messages", "peak"], range=[ui.BAR_COLOR, ui.PEAK_COLOR]),
-            legend=alt.Legend(orient="top", title=None),
-        ),
-        tooltip=tooltip,
-    )
-    questions = (
-        base.transform_filter("datum.n_questions > 0")
-        .mark_point(shape="diamond", filled=True, size=60, color=ui.QUESTION_COLOR)
-        .encode(y=alt.Y("n_questions:Q", scale=y_scale), tooltip=tooltip)
-    )
-    marks = (
-        base.transform_filter("datum.peak_label != ''")
-        .mark_text(dy=-8, color=ui.PEAK_COLOR, fontSize=11)
-        .encode(y=alt.Y("n_messages:Q", scale=y_scale), text=alt.Text("peak_label:N"))
-    )
-    return alt.layer(bars, questions, marks).properties(height=280)
 
 
 def _header(s: pd.Series, session_id: str) -> None:
@@ -260,12 +175,12 @@ def render() -> None:
 
     # --- activity and peaks --------------------------------------------------------------
     st.subheader("Messages per minute")
-    minutes = ui.q(MINUTES_SQL, session_id)
-    peaks = ui.q(PEAKS_SQL, session_id)
+    minutes = ui.q(SESSION_MINUTES_SQL, session_id)
+    peaks = ui.q(SESSION_PEAKS_SQL, session_id)
     if minutes.empty:
         st.caption("No messages in this session.")
     else:
-        ui.show_chart(_activity_chart(minutes, peaks))
+        ui.show_chart(figures.minute_activity(minutes, peaks))
         st.caption(
             f"Red bars are peaks: {rules.peak_rule()} (dbt vars `peak_min_messages`, `peak_sd`). "
             "Diamonds are questions. Where peaks crowd, the biggest is labelled; all are in the table."
@@ -344,13 +259,11 @@ def render() -> None:
             by = answered.groupby("answer_source", dropna=True).size().to_dict()
             st.caption("Answered by " + ", ".join(f"{ui.plain(k)}: {v}" for k, v in sorted(by.items())) + ".")
     with tabs[2]:
-        topics = ui.q(TOPICS_SQL, session_id) if ui.has("question_topics") else pd.DataFrame()
+        topics = ui.q(SESSION_TOPICS_SQL, session_id) if ui.has("question_topics") else pd.DataFrame()
         if topics.empty:
             st.caption("No recurring terms in this session's questions.")
         else:
-            ui.show_chart(
-                ui.hbar(topics, "term", "n_questions", value_title="questions with the term", value_format=",d")
-            )
+            ui.show_chart(figures.question_topics(topics))
             ui.table(topics, "question_topics")
     with tabs[3]:
         tech = ui.q(TECH_SQL, session_id)

@@ -129,9 +129,22 @@ def test_course_export_shows_participation_and_trend(course_doc):
     assert "<b>2 people</b> (40% of participants)" in part
     assert "<b>2</b> of 5 participants (40%) are silent-ish" in part
     carriers = part.split("Who carries the chat", 1)[1]
-    assert carriers.index(">Ann<") < carriers.index(">Bo<") < carriers.index(">Prof Li (instructor)<")
-    trend = section(course_doc, "Over the term")
-    assert trend.count("<svg") == 1 and "06-03" in trend
+    assert carriers.index(">Ann<") < carriers.index(">Bo<") < carriers.index(">Prof Li<")  # most messages first
+    assert ">instructor<" in carriers  # the role's colour is in the legend
+    # one session: no trend yet, as on the Course page
+    assert "more than one session" in section(course_doc, "Over the term")
+
+
+def test_course_export_draws_the_trend_of_the_pages(copy):
+    """The trend is the Course page's chart (reports.figures.term_trends), drawn as inline SVG."""
+    change(copy, (
+        "insert into sessions select * replace ('ml/2024-06-10_week2' as session_id, date '2024-06-10' as session_date,"
+        " 20 as n_messages) from sessions where session_id = ?", [ML],
+    ))
+    trend = section(export_html(copy, course="ml", privacy=NAMED), "Over the term")
+    assert trend.count("<svg") == 1 and 'role="img"' in trend
+    for text in (">06-03</text>", ">06-10</text>", ">Messages</text>", ">Answered share</text>", ">20</text>"):
+        assert text in trend, text
 
 
 def test_session_export_shows_the_session_figures(session_doc):
@@ -182,13 +195,14 @@ def test_evidence_is_escaped_and_in_words():
 
 def test_session_export_shows_activity_topics_tech_and_people(session_doc):
     activity = section(session_doc, "Messages per minute")
-    assert "<svg" in activity and "10:00 · 3" in activity  # the peak is marked and labelled
+    assert activity.count("<svg") == 1 and ">10:00</text>" in activity  # the peak is labelled above its bar
     assert "10:00 (3 messages, 1 question)" in activity
     topics = section(session_doc, "Question topics")
-    assert "梯度消失" in topics and "relu" in topics and "3 questions" in topics
+    assert ">梯度消失</text>" in topics and ">relu</text>" in topics  # the terms label the bars
+    assert "term: 梯度消失; n_questions: 3" in topics  # the bar's description: 3 questions
     assert "听不到了" in section(session_doc, "Tech issues")
     people = section(session_doc, "Most active participants")
-    assert people.index(">Ann<") < people.index(">Bo<") < people.index(">Prof Li (instructor)<")
+    assert people.index(">Ann<") < people.index(">Bo<") < people.index(">Prof Li<")
     assert LINK in section(session_doc, "Links shared")
 
 
