@@ -15,3 +15,34 @@ def paths(tmp_path: Path) -> Paths:
     p = Paths(tmp_path / "data")
     p.raw.mkdir(parents=True)
     return p
+
+
+@pytest.fixture(scope="session")
+def analytics_built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Paths:
+    """tests/fixtures/analytics ingested, built and checked for real, once per test run.
+
+    The xdist workers of one run share it: the first to take the lock builds it, the others wait and
+    reuse it. It is a template: tests take a private copy with `helpers.analytics_copy`.
+    """
+    import fcntl
+    import shutil
+
+    from helpers import FIXTURES, build_warehouse
+
+    from classchat.pipeline import run_stages
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # popen-gwN: the run's directory is its parent, shared by the workers
+        root = root.parent
+    template = Paths(root / "analytics-template" / "data")
+    done = template.data_dir.parent / "built"
+    with open(root / "analytics-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(template.data_dir.parent, ignore_errors=True)
+            shutil.copytree(FIXTURES / "analytics", template.raw)
+            build_warehouse(template)
+            run_stages(template, "check", check=True, say=lambda _msg: None)
+            done.touch()
+    return template
+

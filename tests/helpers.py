@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from classchat.config import Paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -70,3 +72,10 @@ def browser_missing() -> str | None:
     if not Path(CHROMIUM).exists():
         return "chromium is not installed (Debian package chromium)"
     return None
+
+
+def analytics_copy(template: Paths, tmp_path_factory: pytest.TempPathFactory, name: str) -> Paths:
+    """A private copy of the built analytics data directory (`analytics_built`), free to change."""
+    paths = Paths(tmp_path_factory.mktemp(name) / "data")
+    shutil.copytree(template.data_dir, paths.data_dir)
+    return paths

@@ -8,11 +8,10 @@ with the real ingest and dbt build.
 
 from __future__ import annotations
 
-import shutil
 
 import duckdb
 import pytest
-from helpers import FIXTURES, build_warehouse
+from helpers import analytics_copy
 
 from classchat.config import Paths
 
@@ -20,10 +19,8 @@ ML = "ml/2024-06-03_week1"
 
 
 @pytest.fixture(scope="session")
-def wh(tmp_path_factory) -> Paths:
-    paths = Paths(tmp_path_factory.mktemp("analytics") / "data")
-    shutil.copytree(FIXTURES / "analytics", paths.raw)
-    return build_warehouse(paths)
+def wh(analytics_built, tmp_path_factory) -> Paths:
+    return analytics_copy(analytics_built, tmp_path_factory, "analytics")
 
 
 def q(paths: Paths, sql: str, params=None) -> list[tuple]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, FIXTURES, browser_missing, build_warehouse
+from helpers import analytics_copy, browser_missing, build_warehouse, CHROMIUM, CHROMIUM_ARGS
 
 from classchat.config import Paths
 
@@ -54,14 +53,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> Paths:
-    from classchat.pipeline import run_stages
-
-    paths = Paths(tmp_path_factory.mktemp("browser") / "data")
-    shutil.copytree(FIXTURES / "analytics", paths.raw)
-    build_warehouse(paths)
-    run_stages(paths, "check", check=True, say=lambda _m: None)
-    return paths
+def data(analytics_built, tmp_path_factory) -> Paths:
+    return analytics_copy(analytics_built, tmp_path_factory, "browser")
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from helpers import FIXTURES, build_warehouse
+from helpers import analytics_copy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
@@ -50,15 +50,9 @@ UNANSWERED = [
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+def built(analytics_built: Paths, tmp_path_factory: pytest.TempPathFactory) -> Paths:
     """The analytics fixture ingested, built and checked for real (a `runs` row included)."""
-    from classchat.pipeline import run_stages
-
-    paths = Paths(tmp_path_factory.mktemp("report") / "data")
-    shutil.copytree(FIXTURES / "analytics", paths.raw)
-    build_warehouse(paths)
-    run_stages(paths, "check", check=True, say=lambda _msg: None)
-    return paths
+    return analytics_copy(analytics_built, tmp_path_factory, "report")
 
 
 @pytest.fixture

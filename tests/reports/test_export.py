@@ -17,9 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import FIXTURES, build_warehouse
+from helpers import analytics_copy
 
-from classchat.config import Paths
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:
@@ -35,10 +34,8 @@ LINK = "https://example.com/notes"  # the one URL in the fixture's chat (Ann, 10
 
 
 @pytest.fixture(scope="session")
-def warehouse(tmp_path_factory) -> Path:
-    paths = Paths(tmp_path_factory.mktemp("export") / "data")
-    shutil.copytree(FIXTURES / "analytics", paths.raw)
-    return build_warehouse(paths).warehouse
+def warehouse(analytics_built, tmp_path_factory) -> Path:
+    return analytics_copy(analytics_built, tmp_path_factory, "export").warehouse
 
 
 @pytest.fixture(scope="session")
