@@ -24,7 +24,8 @@ from classchat.reports.fmt import (
     fmt_pct,
     fmt_ratio,
     fmt_seconds,
-    fmt_time,
+    fmt_clock,
+    is_offset_session,
     missing,
 )
 from classchat.reports.export_parts import (
@@ -133,7 +134,7 @@ def _course_sessions_table(sessions: pd.DataFrame) -> str:
     for _, s in sessions.iterrows():
         peak = MISSING
         if not missing(s.get("peak_minute_at")):
-            peak = f"{fmt_time(s['peak_minute_at'])} ({fmt_int(s.get('peak_minute_messages'))})"
+            peak = f"{fmt_clock(s['peak_minute_at'], is_offset_session(s))} ({fmt_int(s.get('peak_minute_messages'))})"
         rows.append(
             [
                 esc(fmt_date(s["session_date"])),
@@ -224,7 +225,7 @@ def _course_unanswered(unanswered: pd.DataFrame, n_unanswered: int) -> str:
     rows = [
         [
             esc(fmt_date(r["session_date"])),
-            esc(fmt_time(r["sent_at"])),
+            esc(fmt_clock(r["sent_at"], is_offset_session(r))),
             esc(r["asker"]) + role_badge(r["role"]),
             chat_text(r["question"], r["language"])
             + (' <span class="tag">asked again later</span>' if is_true(r["is_repeated_question"]) else ""),

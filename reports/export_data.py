@@ -30,7 +30,7 @@ SESSION_SQL = "select * from sessions where session_id = ?"
 
 
 COURSE_UNANSWERED_SQL = """
-select m.session_id, s.session_date, s.title, m.sent_at, m.sender_name as asker, m.role, m.body as question,
+select m.session_id, s.session_date, s.title, s.time_basis, m.sent_at, m.sender_name as asker, m.role, m.body as question,
        m.language, m.is_private, m.is_repeated_question
 from messages as m join sessions as s on s.session_id = m.session_id
 where m.course_id = ? and m.is_question and m.is_unanswered

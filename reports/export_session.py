@@ -27,6 +27,8 @@ from classchat.reports.sql import SESSION_MINUTES_SQL, SESSION_TOPICS_SQL
 from classchat.reports.fmt import (
     MISSING,
     evidence_words,
+    OFFSET_NOTE,
+    fmt_clock,
     fmt_date,
     fmt_int,
     fmt_minutes,
@@ -34,7 +36,7 @@ from classchat.reports.fmt import (
     fmt_ratio,
     fmt_score,
     fmt_seconds,
-    fmt_time,
+    is_offset_session,
     missing,
 )
 from classchat.reports.export_parts import (
@@ -67,9 +69,10 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
     top = data.frame(TOP_PARTICIPANTS_SQL, sid)
 
     name = session_name(s)
+    offset = is_offset_session(s)
     when = fmt_date(s["session_date"])
     if not missing(s.get("started_at")) and not missing(s.get("ended_at")):
-        when += f" · {fmt_time(s['started_at'])}–{fmt_time(s['ended_at'])}"
+        when += f" · {fmt_clock(s['started_at'], offset, offset)}–{fmt_clock(s['ended_at'], offset, offset)}"
     extra = []
     if not missing(s.get("instructor")):
         extra.append(f"instructor {s['instructor']}")
@@ -81,11 +84,13 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
         f'<header><p class="kicker">classchat · session report · {esc(s["course_id"])}</p>'
         f"<h1>{esc(name)}</h1>"
         f'<p class="sub">{esc(when)}{"".join(" · " + esc(x) for x in extra)}</p>'
-        f'<p class="id">{esc(sid)}</p></header>'
+        f'<p class="id">{esc(sid)}</p>'
+        + (f'<p class="note">{esc(OFFSET_NOTE)}</p>' if offset else "")
+        + "</header>"
     )
     peak = MISSING
     if not missing(s.get("peak_minute_at")):
-        peak = fmt_time(s["peak_minute_at"])
+        peak = fmt_clock(s["peak_minute_at"], offset)
     nq = int(s.get("n_questions") or 0)
     peak_n = s.get("peak_minute_messages")
     kpis = kpi_cards(
@@ -108,14 +113,14 @@ def session_page(data: Data, s: pd.Series) -> tuple[str, str]:
         header,
         kpis,
         _session_attendance(data, s),
-        _session_activity(minutes),
-        _session_questions(questions),
+        _session_activity(minutes, offset),
+        _session_questions(questions, offset),
         _session_topics(topics),
         _session_people(top, int(s.get("n_messages") or 0)),
         _session_messages_list("Tech issues", tech, "No tech trouble was reported in the chat.",
-                               "Messages about sound, video or connection trouble.", "message"),
+                               "Messages about sound, video or connection trouble.", "message", offset),
         _session_messages_list("Links shared", links, "No links were posted.",
-                               "Links are shown as text only; copy them to open.", "link"),
+                               "Links are shown as text only; copy them to open.", "link", offset),
     ]
     return f"{name} · {s['course_id']} · classchat session report", "".join(parts)
 
@@ -143,12 +148,12 @@ def _session_attendance(data: Data, s: pd.Series) -> str:
     return section("Attendance", body, note=note)
 
 
-def _session_activity(minutes: pd.DataFrame) -> str:
+def _session_activity(minutes: pd.DataFrame, offset: bool) -> str:
     if minutes.empty:
         return section("Messages per minute", empty_note("No messages in this session."))
     # The Session page's chart; without the questions being asked, which may be private.
     chart = inline_svg(
-        figures.minute_activity(minutes, pd.DataFrame({"minute": [], "question": []}, dtype=object)),
+        figures.minute_activity(minutes, pd.DataFrame({"minute": [], "question": []}, dtype=object), offset=offset),
         "Messages per minute, peaks marked",
         width=CHART_WIDTH,
     )
@@ -158,7 +163,7 @@ def _session_activity(minutes: pd.DataFrame) -> str:
     peak_idx = [i for i, v in enumerate(minutes["is_peak"]) if not missing(v) and bool(v)]
     if peak_idx:
         listed = ", ".join(
-            f"{times[i]:%H:%M} ({plural(msgs[i], 'message')}"
+            f"{fmt_clock(times[i], offset)} ({plural(msgs[i], 'message')}"
             + (f", {plural(qs[i], 'question')}" if qs[i] else "")
             + ")"
             for i in peak_idx
@@ -171,7 +176,7 @@ def _session_activity(minutes: pd.DataFrame) -> str:
     return section("Messages per minute", chart + f'<p class="caption">{note}</p>')
 
 
-def _session_questions(questions: pd.DataFrame) -> str:
+def _session_questions(questions: pd.DataFrame, offset: bool = False) -> str:
     if questions.empty:
         return section("Questions", empty_note("No questions were detected in this session."))
     private = questions["is_private"].fillna(False).astype(bool)
@@ -200,7 +205,7 @@ def _session_questions(questions: pd.DataFrame) -> str:
             )
         rows.append(
             [
-                esc(fmt_time(q["sent_at"], seconds=True)),
+                esc(fmt_clock(q["sent_at"], offset, seconds=True)),
                 esc(q["asker"]) + role_badge(q["role"]),
                 chat_text(q["question"], q["language"]),
                 status,
@@ -251,14 +256,16 @@ def _session_people(top: pd.DataFrame, n_messages: int) -> str:
     return section("Most active participants", chart + table, note=note)
 
 
-def _session_messages_list(title: str, frame: pd.DataFrame, empty: str, note: str, what: str) -> str:
+def _session_messages_list(
+    title: str, frame: pd.DataFrame, empty: str, note: str, what: str, offset: bool = False
+) -> str:
     if frame.empty:
         return section(title, empty_note(empty))
     private = frame["is_private"].fillna(False).astype(bool)
     public = frame.loc[~private]
     rows = [
         [
-            esc(fmt_time(r["sent_at"], seconds=True)),
+            esc(fmt_clock(r["sent_at"], offset, seconds=True)),
             esc(r["sender_name"]),
             chat_text(r["body"], r["language"]),
         ]

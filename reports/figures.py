@@ -163,16 +163,19 @@ def peak_labels(frame: pd.DataFrame) -> list[str]:
     return [frame.at[i, "minute"] if frame.index.get_loc(i) in placed else "" for i in frame.index]
 
 
-def minute_activity(minutes: pd.DataFrame, peaks: pd.DataFrame) -> alt.LayerChart:
+def minute_activity(minutes: pd.DataFrame, peaks: pd.DataFrame, *, offset: bool = False) -> alt.LayerChart:
     """A session's messages per minute: peak minutes red and labelled, questions as diamonds.
 
-    `minutes` and `peaks`: rows of `reports.sql.SESSION_MINUTES_SQL` and `SESSION_PEAKS_SQL`.
+    `minutes` and `peaks`: rows of `reports.sql.SESSION_MINUTES_SQL` and `SESSION_PEAKS_SQL`. With
+    `offset` (`fmt.is_offset_session`) the axis says its times count from the recording's start.
     """
     frame = minutes.merge(peaks[["minute", "question"]], on="minute", how="left")
     frame["asked"] = frame["question"].fillna("")
     frame["kind"] = frame["is_peak"].map({True: "peak", False: "messages"}).fillna("messages")
     frame["peak_label"] = peak_labels(frame)
-    base = alt.Chart(frame).encode(x=minute_axis())
+    base = alt.Chart(frame).encode(
+        x=minute_axis(title="time since the recording began (hours:minutes)" if offset else "time")
+    )
     tooltip = [
         alt.Tooltip("minute:N"),
         alt.Tooltip("n_messages:Q", title="messages"),

@@ -83,6 +83,24 @@ def fmt_time(value: object, seconds: bool = False) -> str:
     return MISSING if missing(value) else pd.Timestamp(value).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
+OFFSET_NOTE = (
+    "The start of this recording is unknown, so its times are offsets from the start (+HH:MM:SS), "
+    "not times of day."
+)
+
+
+def is_offset_session(session: pd.Series) -> bool:
+    """A session whose times count from an unknown recording start (`sessions.time_basis` = 'offset')."""
+    return session.get("time_basis") == "offset"
+
+
+def fmt_clock(value: object, offset: bool, seconds: bool = False) -> str:
+    """A time in a session: the time of day, or `+HH:MM[:SS]` from the recording's start in an offset
+    session (`is_offset_session`), so an offset never reads as a time of day."""
+    text = fmt_time(value, seconds)
+    return f"+{text}" if offset and text != MISSING else text
+
+
 # --- answer evidence in words -------------------------------------------------------
 # The signals of int_questions_answered (docs/answers.md, "Signals and weights") as staff read
 # them beside an answer link, so they can judge it: the Session page and the export alike.

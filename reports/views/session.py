@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from classchat.reports import attendance_text, figures, rules, ui
-from classchat.reports.fmt import evidence_words
+from classchat.reports.fmt import OFFSET_NOTE, evidence_words, is_offset_session
 from classchat.reports.sql import (
     PEAK_CONTEXT_MINUTES,
     SESSION_MINUTES_SQL,
@@ -78,7 +78,7 @@ order by seq
 def _header(s: pd.Series, session_id: str) -> None:
     st.title(ui.session_label(s["session_date"], s["title"], session_id, markdown=True), anchor=False)
     bits = []
-    offset = _is_offset(s)
+    offset = is_offset_session(s)
     if pd.notna(s["started_at"]) and pd.notna(s["ended_at"]):
         if offset:
             bits.append(f"+{ui.fmt_time(s['started_at'], seconds=True)} – +{ui.fmt_time(s['ended_at'], seconds=True)}")
@@ -91,8 +91,7 @@ def _header(s: pd.Series, session_id: str) -> None:
     st.caption(" · ".join(bits))
     if offset:
         st.info(
-            "The start of this recording is unknown, so its times are offsets from the start (+HH:MM:SS), "
-            "not times of day. Give the start as `start` in raw/sessions.csv and run `classchat run`."
+            f"{OFFSET_NOTE} Give the start as `start` in raw/sessions.csv and run `classchat run`."
         )
 
 
@@ -106,11 +105,6 @@ def _attendance(s: pd.Series, session_id: str) -> None:
         f"From the session's participants report: {attendance_text.silent_rule()}. "
         "The Attendance page shows who (docs/attendance.md)."
     )
-
-
-def _is_offset(s: pd.Series) -> bool:
-    """A session whose times count from an unknown recording start (sessions.time_basis)."""
-    return s.get("time_basis") == "offset"
 
 
 def _offsets(frame: pd.DataFrame, offset: bool, column: str = "time") -> pd.DataFrame:
@@ -180,7 +174,7 @@ def render() -> None:
     if minutes.empty:
         st.caption("No messages in this session.")
     else:
-        ui.show_chart(figures.minute_activity(minutes, peaks))
+        ui.show_chart(figures.minute_activity(minutes, peaks, offset=is_offset_session(s)))
         st.caption(
             f"Red bars are peaks: {rules.peak_rule()} (dbt vars `peak_min_messages`, `peak_sd`). "
             "Diamonds are questions. Where peaks crowd, the biggest is labelled; all are in the table."
@@ -199,7 +193,7 @@ def render() -> None:
         )
 
     # --- questions -------------------------------------------------------------------------
-    questions = _offsets(ui.q(QUESTIONS_SQL, session_id), _is_offset(s))
+    questions = _offsets(ui.q(QUESTIONS_SQL, session_id), is_offset_session(s))
     # the evidence behind each answer link in words (docs/answers.md), so staff can judge the link
     questions["answer_evidence"] = [evidence_words(e) or None for e in questions["answer_evidence"]]
     unanswered = questions[questions["status"] == "unanswered"]
@@ -294,7 +288,7 @@ def render() -> None:
             empty="Nobody wrote in this session.",
         )
     with tabs[5]:
-        messages = _offsets(ui.q(MESSAGES_SQL, session_id), _is_offset(s))
+        messages = _offsets(ui.q(MESSAGES_SQL, session_id), is_offset_session(s))
         left, right = st.columns([3, 2])
         search = left.text_input("Search messages", key="session:search", placeholder="words or a name")
         intents = right.multiselect(

@@ -351,3 +351,20 @@ def test_write_export_writes_the_document_atomically(warehouse, tmp_path):
     with pytest.raises(ValueError):
         write_export(warehouse, course="nope", privacy=NAMED, out=tmp_path / "mail" / "nope.html")
     assert [p.name for p in out.parent.iterdir()] == ["ml.html"]
+
+
+def test_an_offset_session_never_shows_offsets_as_times_of_day(copy):
+    """A recording whose start is unknown (sessions.time_basis 'offset'): every time reads +HH:MM(:SS)."""
+    change(copy, ("update sessions set time_basis = 'offset' where session_id = ?", [ML]))
+    doc = export_html(copy, course="ml", session=ML, privacy=NAMED)
+    assert "offsets from the start" in doc
+    assert kpis(doc)["peak_minute"] == "+10:00"
+    rows = re.findall(r"<tr>(.*?)</tr>", section(doc, "Questions"), re.S)[1:]
+    assert [re.search(r"<td[^>]*>([^<]*)</td>", r).group(1) for r in rows] == [
+        "+10:00:00", "+10:05:00", "+10:10:00", "+10:30:00", "+10:40:00"
+    ]
+    assert "+10:40:20" in section(doc, "Tech issues")
+    assert "time since the recording began" in section(doc, "Messages per minute")
+    course = export_html(copy, course="ml", privacy=NAMED)
+    assert "+10:00 (3)" in section(course, "Sessions")
+    assert "+10:40" in section(course, "Unanswered questions")
