@@ -215,3 +215,146 @@ def _attendance(gxe: Any) -> list:
             severity=CRITICAL,
         ),
     ]
+
+
+# ---------------------------------------------------------------------------
+# name_matches, attendance_files, attendance_rejects (the attendance reports' bookkeeping;
+# empty without any report)
+# ---------------------------------------------------------------------------
+
+CLAIMING_RULES = ("email", "exact", "fuzzy")  # a name matched to a person of the course
+UNCLAIMED_RULES = ("below_threshold", "ambiguous", "no_candidates")
+
+NAME_MATCHES_QUERY = f"""
+SELECT
+    *,
+    -- a name is claimed exactly when its rule is one that matched a person
+    coalesce(is_claimed = (match_rule IN {CLAIMING_RULES}), false) AS claim_agrees_with_rule
+FROM name_matches
+"""
+
+
+def _name_matches(gxe: Any) -> list:
+    keys = [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=col, description=f"Every name match has a {col}.", severity=CRITICAL
+        )
+        for col in ("course_id", "participant", "user_id", "match_rule", "is_claimed")
+    ]
+    scores = [
+        gxe.ExpectColumnValuesToBeBetween(
+            column=col,
+            min_value=0,
+            max_value=100,
+            description=f"{col} is a rapidfuzz score: between 0 and 100.",
+            severity=CRITICAL,
+        )
+        for col in ("match_score", "runner_up_score")
+    ]
+    return [
+        *keys,
+        *scores,
+        gxe.ExpectColumnValuesToBeInSet(
+            column="match_rule",
+            value_set=[*CLAIMING_RULES, *UNCLAIMED_RULES],
+            description="match_rule is one of the documented rules (docs/attendance.md).",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="claim_agrees_with_rule",
+            value_set=[True],
+            description="A name is claimed exactly when its rule is email, exact or fuzzy.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="n_sessions",
+            min_value=1,
+            description="Every name comes from at least one session's report.",
+            severity=CRITICAL,
+        ),
+    ]
+
+
+ATTENDANCE_FILES_QUERY = """
+SELECT
+    f.*,
+    -- every record of a landed report is accounted for: meeting block, blank, header, participant row
+    -- or reject
+    f.n_meeting_records + f.n_blank_records + f.n_header_records + f.n_rows + f.n_rejected
+        AS n_records_accounted,
+    coalesce(r.n_reject_rows, 0) AS n_reject_rows,      -- its rows in attendance_rejects
+    coalesce(a.n_participant_rows, 0) AS n_participant_rows  -- its rows in the lake's participant rows
+FROM attendance_files AS f
+LEFT JOIN (
+    SELECT source_file, count(*) AS n_reject_rows FROM attendance_rejects GROUP BY source_file
+) AS r ON r.source_file = f.source_file
+LEFT JOIN (
+    SELECT source_file, count(*) AS n_participant_rows FROM stg_lake__attendance GROUP BY source_file
+) AS a ON a.source_file = f.source_file
+"""
+
+
+def _attendance_files(gxe: Any) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="source_file", description="Every attendance report row names its file.", severity=CRITICAL
+        ),
+        gxe.ExpectColumnValuesToBeUnique(
+            column="source_file", description="One row per attendance report file.", severity=CRITICAL
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="status",
+            value_set=["landed", "duplicate", "failed"],
+            description="status is landed, duplicate or failed.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_records",
+            column_B="n_records_accounted",
+            description="Nothing lost: every record of a report is a meeting line, blank, header, "
+            "participant row or reject.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_rejected",
+            column_B="n_reject_rows",
+            description="Every rejected record of a report is in attendance_rejects.",
+            severity=CRITICAL,
+        ),
+        gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="n_rows",
+            column_B="n_participant_rows",
+            description="Every participant row a report landed is in the lake.",
+            severity=CRITICAL,
+        ),
+    ]
+
+
+ATTENDANCE_REJECTS_QUERY = """
+SELECT
+    r.*,
+    f.source_file IS NOT NULL AS file_is_known  -- the report is listed in attendance_files
+FROM attendance_rejects AS r
+LEFT JOIN attendance_files AS f ON f.source_file = r.source_file
+"""
+
+
+def _attendance_rejects(gxe: Any) -> list:
+    keys = [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column=col, description=f"Every rejected record has its {col}.", severity=CRITICAL
+        )
+        for col in ("source_file", "line_no", "reason")
+    ]
+    return [
+        *keys,
+        gxe.ExpectColumnValuesToBeBetween(
+            column="line_no", min_value=1, description="line_no is a 1-based line of the file.", severity=CRITICAL
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="file_is_known",
+            value_set=[True],
+            description="Every rejected record belongs to a report listed in attendance_files.",
+            severity=CRITICAL,
+        ),
+    ]

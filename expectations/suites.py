@@ -20,13 +20,19 @@ from __future__ import annotations
 from typing import Any
 
 from classchat.expectations.mart_suites import (
+    ATTENDANCE_FILES_QUERY,
     ATTENDANCE_QUERY,
+    ATTENDANCE_REJECTS_QUERY,
     COURSES_QUERY,
+    NAME_MATCHES_QUERY,
     SESSION_MINUTES_QUERY,
     TOTALS_QUERY,
     USERS_QUERY,
     _attendance,
+    _attendance_files,
+    _attendance_rejects,
     _courses,
+    _name_matches,
     _session_minutes,
     _totals,
     _users,
@@ -353,6 +359,24 @@ SUITES: list[MartSuite] = [
         expectations=_attendance,
         doc="one row per person and session of a Zoom participants report; empty without reports",
         scoped=True,
+    ),
+    MartSuite(
+        name="name_matches",
+        query=NAME_MATCHES_QUERY,
+        expectations=_name_matches,
+        doc="one row per name of the attendance reports per course, with the person it was matched to",
+    ),
+    MartSuite(
+        name="attendance_files",
+        query=ATTENDANCE_FILES_QUERY,
+        expectations=_attendance_files,
+        doc="one row per attendance report file; its records all accounted for",
+    ),
+    MartSuite(
+        name="attendance_rejects",
+        query=ATTENDANCE_REJECTS_QUERY,
+        expectations=_attendance_rejects,
+        doc="one row per record of an attendance report in no participant row",
     ),
     MartSuite(
         name="totals",

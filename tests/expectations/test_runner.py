@@ -28,7 +28,7 @@ from classchat.expectations import SUITES, CheckError, MartSuite, run_checks
 from classchat.expectations.suites import suite_names
 
 MARTS = ("messages", "sessions", "users", "session_minutes", "courses")  # the suites over one mart each
-SUITE_ORDER = (*MARTS, "attendance", "totals")  # all suites, in run order; totals ties the marts together
+SUITE_ORDER = (*MARTS, "attendance", "name_matches", "attendance_files", "attendance_rejects", "totals")  # all suites, in run order; totals ties the marts together
 # attendance (Zoom participants reports) is empty in the layout fixtures, and passes so
 
 
@@ -116,7 +116,8 @@ def test_real_warehouse_passes_and_writes_results(make_warehouse, quality):
     warehouse = make_warehouse()
     n_rows = {name: count(warehouse, name) for name in MARTS}
     assert all(n > 0 for n in n_rows.values()), n_rows
-    n_rows["attendance"] = count(warehouse, "attendance")  # 0: no participants report in the fixtures
+    for table in ("attendance", "name_matches", "attendance_files", "attendance_rejects"):
+        n_rows[table] = count(warehouse, table)  # 0: no participants report in the fixtures
 
     report = run_checks(warehouse, quality)
 
@@ -495,6 +496,28 @@ def test_duplicated_or_impossible_attendance_fails_attendance(make_warehouse, qu
     assert all(report.suite(name).success for name in MARTS)
     assert report.success is False
 
+
+
+def test_lost_records_and_inconsistent_name_matches_fail_the_attendance_bookkeeping(make_warehouse, quality):
+    """A report whose records do not add up, a reject of an unknown report, a claim by an unclaiming rule."""
+    warehouse = make_warehouse(
+        "INSERT INTO attendance_files (source_file, course_id, status, n_records, n_meeting_records, "
+        "n_blank_records, n_header_records, n_rows, n_rejected) VALUES ('c/r.csv', 'c', 'landed', 5, 2, 1, 1, 0, 0)",
+        "INSERT INTO attendance_rejects (course_id, source_file, line_no, raw_text, reason) "
+        "VALUES ('c', 'c/gone.csv', 3, 'x', 'no name')",
+        "INSERT INTO name_matches (course_id, participant, user_id, is_claimed, match_rule, match_score, n_sessions) "
+        "VALUES ('c', 'Ann', 'u1', true, 'below_threshold', 70, 1)",
+    )
+
+    report = run_checks(warehouse, quality, build_docs=False)
+
+    assert failed_labels(report, "attendance_files") == {
+        "expect_column_pair_values_to_be_equal(n_records, n_records_accounted)"
+    }
+    assert failed_labels(report, "attendance_rejects") == {"expect_column_values_to_be_in_set(file_is_known)"}
+    assert failed_labels(report, "name_matches") == {"expect_column_values_to_be_in_set(claim_agrees_with_rule)"}
+    assert all(report.suite(name).success for name in MARTS)
+    assert report.success is False
 
 # ---------------------------------------------------------------------------
 # the GX store, errors and suite changes
