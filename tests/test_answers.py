@@ -22,12 +22,12 @@ import quality  # noqa: E402  (bench/quality.py)
 
 # Floors on the whole synthetic set (figures when pinned: question F1 0.99, link accuracy 1.00,
 # unanswered precision 1.00, unanswered recall 1.00 -- see docs/answers.md, "Measuring"; one
-# mistake more on the 81 questions still passes, two do not). When answer_threshold went from
+# wrong link more on the 83 questions still passes, two do not: 81/83 = 0.976). When answer_threshold went from
 # 2 to 2.5 (docs/answers.md "Threshold"), three synthetic answers carried by exactly two weak
 # signals were given a second piece of the evidence their chat is about (a shared term).
 FLOORS = {
     "question_f1": 0.97,
-    "link_accuracy": 0.97,
+    "link_accuracy": 0.98,
     "unanswered_precision": 0.85,
     "unanswered_recall": 0.85,
 }
