@@ -115,7 +115,7 @@ def test_users_are_per_course_without_a_roster(built):
 def test_checks_ran_and_are_stored(built):
     assert (built.quality / "latest.json").exists()
     assert _sql(built, "select count(distinct suite), bool_and(success) from quality_results "
-                       "where severity = 'critical'") == [(7, True)]  # 5 marts, attendance, totals
+                       "where severity = 'critical'") == [(10, True)]  # 5 marts, attendance (+3), totals
 
 
 def test_second_run_changes_nothing(built, capsys):
