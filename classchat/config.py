@@ -3,7 +3,8 @@
 One place for paths: the data directory comes from `--data-dir`, else the
 environment variable `CLASSCHAT_DATA_DIR`, else `./data`. The same variable is
 read by dbt's profiles.yml, so a hand-run `dbt build` lands in the same
-warehouse. `offline_environment()` turns off every usage-statistics channel
+warehouse. `cache_dir()` holds what is true for every data directory of the
+machine (a speed-up only). `offline_environment()` turns off every usage-statistics channel
 (dbt, Great Expectations, Streamlit) before any of them is imported.
 """
 
@@ -26,6 +27,7 @@ DBT_PROJECT_DIR = _stage_dir("dbt_project")
 REPORTS_DIR = _stage_dir("reports")
 DATA_DIR_ENV = "CLASSCHAT_DATA_DIR"
 WAREHOUSE_ENV = "CLASSCHAT_WAREHOUSE"
+CACHE_DIR_ENV = "CLASSCHAT_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,17 @@ def resolve_data_dir(arg: str | os.PathLike | None = None) -> Path:
     """The data directory: the argument, else $CLASSCHAT_DATA_DIR, else ./data (absolute)."""
     value = arg or os.environ.get(DATA_DIR_ENV) or "data"
     return Path(value).expanduser().resolve()
+
+
+def cache_dir() -> Path:
+    """What holds for every data directory of this machine (today: the model versions whose rules'
+    unit tests passed, classchat.provenance.rules_passed): $CLASSCHAT_CACHE_DIR, else
+    $XDG_CACHE_HOME/classchat, else ~/.cache/classchat. Only ever a speed-up: deleting it is safe."""
+    value = os.environ.get(CACHE_DIR_ENV)
+    if value:
+        return Path(value).expanduser().resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser().resolve() / "classchat"
 
 
 def get_paths(arg: str | os.PathLike | None = None) -> Paths:

@@ -27,11 +27,13 @@ from classchat.provenance import (
     RunRecord,
     build_fingerprint,
     input_files,
-    last_good_fingerprint,
     lake_state,
     log_run,
     plan_build,
     record_built_from,
+    record_rules_passed,
+    rules_digest,
+    rules_passed,
     store_run,
 )
 
@@ -168,8 +170,8 @@ def build_stage(
     """Run `dbt build` (models and tests) into `warehouse`, a scratch copy; raise if anything failed.
 
     dbt's unit tests (the text rules on fixed examples, about 1 s each) run with a full build
-    when `unit_tests` is true; they depend only on the dbt project, so the caller skips them
-    when the live warehouse was built by this very model version (same fingerprint).
+    when `unit_tests` is true; they depend only on the dbt project and the engine, so the caller
+    skips them once they passed for this model version on this machine (provenance.rules_passed).
 
     Incremental (full_refresh False): the per-session models add the sessions
     landed since the newest they hold and every session in `pending_sessions`
@@ -190,7 +192,7 @@ def build_stage(
         if full_refresh:
             args.append("--full-refresh")
         if not (full_refresh and unit_tests):
-            # the rules' unit tests ran with the full build of this model version (same fingerprint)
+            # the rules' unit tests: with a full build, until they passed for this model version
             args += ["--exclude-resource-type", "unit_test"]
         _set_test_scope(warehouse, None if full_refresh else changed_since, [] if full_refresh else pending_sessions)
         results = _dbt(paths, args, verbose=verbose, say=say)
@@ -271,8 +273,9 @@ def run_stages(
             if build:
                 run.build_fingerprint = fingerprint
             plan = plan_build(paths, fingerprint, full_refresh=full_refresh)
-            # the unit tests of the rules already passed for this model version (a full build of it succeeded)
-            rules_tested = build and last_good_fingerprint(paths.warehouse) == fingerprint
+            # the rules' unit tests already passed for this model version on this machine
+            rules = rules_digest() if build else None
+            rules_tested = build and rules_passed(rules)
             if ingest and build and plan.up_to_date:
                 ensure_pseudonymous(paths, say=say)
                 run.finish("success", "nothing new: the warehouse is up to date")
@@ -293,6 +296,9 @@ def run_stages(
                                     pending_sessions=plan.pending_sessions, unit_tests=not rules_tested,
                                     verbose=verbose, say=say,
                                 )
+                                if plan.full and not rules_tested:  # they ran with this build, and passed
+                                    record_rules_passed(rules)
+                                    rules_tested = True
                                 record_built_from(warehouse, state)
                                 fault_point("after_build")
                             report = (

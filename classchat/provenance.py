@@ -48,14 +48,15 @@ create table if not exists runs (
 """
 
 
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def versions() -> dict[str, str]:
-    out = {"classchat": __version__}
-    for key, dist in PACKAGES.items():
-        try:
-            out[key] = version(dist)
-        except PackageNotFoundError:
-            out[key] = "not installed"
-    return out
+    return {"classchat": __version__, **{key: _version(dist) for key, dist in PACKAGES.items()}}
 
 
 @dataclass
@@ -130,25 +131,71 @@ def build_fingerprint(paths: Paths, parser_version: int) -> str:
     the landed roster and the attendance reports' manifest. When it changes, the next build is a full refresh instead of an incremental one."""
     import hashlib
 
-    from classchat.config import DBT_PROJECT_DIR, PACKAGE_DIR
+    from classchat.config import PACKAGE_DIR
 
     h = hashlib.sha256(f"classchat {__version__} parser {parser_version}\n".encode())
-    sources = sorted(
-        p for sub in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()
-    )
-    named = [(f"dbt_project/{p.relative_to(DBT_PROJECT_DIR).as_posix()}", p) for p in sources]
+    _hash_dbt_project(h)
     for name, path in [
-        ("dbt_project/dbt_project.yml", DBT_PROJECT_DIR / "dbt_project.yml"),
         ("classchat/topics.py", PACKAGE_DIR / "topics.py"),
         ("classchat/people.py", PACKAGE_DIR / "people.py"),
-        *named,
-    ]:  # names relative to the project, so a checkout and an install give the same fingerprint
+    ]:
         h.update(name.encode() + b"\0" + path.read_bytes())
     for name in ("roster.parquet", "attendance_files.parquet"):  # attendance reports: people and sessions change
         landed = paths.lake / name
         if landed.exists():
             h.update(name.encode() + b"\0" + landed.read_bytes())
     return h.hexdigest()
+
+
+def _hash_dbt_project(h) -> None:
+    """Feed the dbt project (dbt_project.yml, models, macros, tests) into the hash `h`, each file under its
+    name relative to the project, so a checkout and an install give the same digest."""
+    from classchat.config import DBT_PROJECT_DIR
+
+    sources = sorted(
+        p for sub in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()
+    )
+    for path in [DBT_PROJECT_DIR / "dbt_project.yml", *sources]:
+        name = f"dbt_project/{path.relative_to(DBT_PROJECT_DIR).as_posix()}"
+        h.update(name.encode() + b"\0" + path.read_bytes())
+
+
+# The rules' unit tests (dbt unit tests on fixed examples, about 15 s of a small build) depend on the dbt
+# project and the engine only, never on the data: once they pass for a version, a marker named by its
+# digest in the machine's cache (classchat.config.cache_dir) lets every data directory skip them.
+RULES_TESTED_DIR = "rules-tested"
+
+
+def rules_digest() -> str:
+    """A digest of what the rules' unit tests depend on: the dbt project and the versions of dbt-core,
+    dbt-duckdb and DuckDB that run them."""
+    import hashlib
+
+    h = hashlib.sha256(f"classchat {__version__}\n".encode())
+    for dist in ("dbt-core", "dbt-duckdb", "duckdb"):
+        h.update(f"{dist} {_version(dist)}\n".encode())
+    _hash_dbt_project(h)
+    return h.hexdigest()
+
+
+def rules_passed(digest: str) -> bool:
+    """Whether the rules' unit tests already passed on this machine for the model version `digest`."""
+    from classchat.config import cache_dir
+
+    return (cache_dir() / RULES_TESTED_DIR / digest).is_file()
+
+
+def record_rules_passed(digest: str) -> None:
+    """Remember that the unit tests passed for `digest`. Best effort: a cache that cannot be written
+    only means the next full build runs them again."""
+    from classchat.config import cache_dir
+
+    folder = cache_dir() / RULES_TESTED_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / digest).write_text(f"classchat {__version__}\n", encoding="utf-8")
+    except OSError:
+        pass
 
 
 def _read_if_recorded(warehouse: Path, sql: str) -> list[tuple] | None:

@@ -9,6 +9,22 @@ import pytest
 from classchat.config import Paths
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One classchat cache for the whole test run (never the user's ~/.cache), shared by the xdist
+    workers: the rules' dbt unit tests run with the first full builds, and later builds of the same
+    model version skip them, as on a user's machine. A test that needs them run sets its own."""
+    import os
+
+    from classchat.config import CACHE_DIR_ENV
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    os.environ[CACHE_DIR_ENV] = str(root / "classchat-cache")
+    return root / "classchat-cache"
+
+
 @pytest.fixture
 def paths(tmp_path: Path) -> Paths:
     """A fresh data directory with an empty raw/ folder."""

@@ -229,9 +229,12 @@ def test_failed_checks_keep_the_new_warehouse_and_record_the_failure(built, tmp_
     assert _sql(copy, "select count(*) from quality_results where not success and suite = 'sessions'")[0][0] >= 1
 
 
-def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
+def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys, monkeypatch):
     from helpers import copy_fixture
 
+    from classchat.config import CACHE_DIR_ENV
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))  # a machine that never ran this model version
     paths = Paths(tmp_path / "data")
     copy_fixture(paths, "dl101", "plain/2024-05-06_intro_lecture.txt")
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
@@ -254,10 +257,12 @@ def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
     assert _sql(paths, "select count(*) from session_minutes where session_id = 'dl101/2024-05-07_night'") == [(16,)]
     # incremental builds leave no work tables behind (dbt-duckdb's Python model temp tables, batch stages)
     assert _sql(paths, "select table_name from duckdb_tables() where contains(table_name, '__')") == []
-    # a roster changes who is who in every session: the next build starts over
+    # a roster changes who is who in every session: the next build starts over, without the unit tests
+    # (they test the rules, which did not change)
     (paths.raw / "roster.csv").write_text("course,display_name,user_key,role\ndl101,Mei Lin,u1,ta\n", encoding="utf-8")
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
-    assert "build (full)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "build (full)" in out and "unit_test" not in out, out
     assert _sql(paths, "select role, n_sessions from users where display_name = 'Mei Lin'") == [("ta", 1)]
     assert main(["run", "--data-dir", str(paths.data_dir)]) == 0
     assert "nothing new to build or check" in capsys.readouterr().out
@@ -267,6 +272,12 @@ def test_new_and_longer_exports_are_added_incrementally(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "build (full)" in out and "unit_test" not in out, out
     assert _sql(paths, "select * exclude (landed_at) from messages order by message_id") == before
+    # so does the first build of another data directory on the same machine (its cache)
+    other = Paths(tmp_path / "other")
+    copy_fixture(other, "dl101", "plain/2024-05-06_intro_lecture.txt")
+    assert main(["run", "--data-dir", str(other.data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "build (full)" in out and "unit_test" not in out, out
 
 
 def test_time_basis_and_one_date_per_session(built):
