@@ -134,10 +134,12 @@ def build_fingerprint(paths: Paths, parser_version: int) -> str:
     from classchat.config import PACKAGE_DIR
 
     h = hashlib.sha256(f"classchat {__version__} parser {parser_version}\n".encode())
-    _hash_dbt_project(h)
+    project_yml, *sources = _dbt_project_files()
     for name, path in [
+        project_yml,
         ("classchat/topics.py", PACKAGE_DIR / "topics.py"),
         ("classchat/people.py", PACKAGE_DIR / "people.py"),
+        *sources,
     ]:
         h.update(name.encode() + b"\0" + path.read_bytes())
     for name in ("roster.parquet", "attendance_files.parquet"):  # attendance reports: people and sessions change
@@ -147,17 +149,18 @@ def build_fingerprint(paths: Paths, parser_version: int) -> str:
     return h.hexdigest()
 
 
-def _hash_dbt_project(h) -> None:
-    """Feed the dbt project (dbt_project.yml, models, macros, tests) into the hash `h`, each file under its
-    name relative to the project, so a checkout and an install give the same digest."""
+def _dbt_project_files() -> list[tuple[str, Path]]:
+    """The dbt project's files that shape the marts (dbt_project.yml first, then models, macros and
+    tests), each with its name relative to the project, so a checkout and an install digest alike."""
     from classchat.config import DBT_PROJECT_DIR
 
     sources = sorted(
         p for sub in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.is_file()
     )
-    for path in [DBT_PROJECT_DIR / "dbt_project.yml", *sources]:
-        name = f"dbt_project/{path.relative_to(DBT_PROJECT_DIR).as_posix()}"
-        h.update(name.encode() + b"\0" + path.read_bytes())
+    return [
+        (f"dbt_project/{p.relative_to(DBT_PROJECT_DIR).as_posix()}", p)
+        for p in [DBT_PROJECT_DIR / "dbt_project.yml", *sources]
+    ]
 
 
 # The rules' unit tests (dbt unit tests on fixed examples, about 15 s of a small build) depend on the dbt
@@ -174,7 +177,8 @@ def rules_digest() -> str:
     h = hashlib.sha256(f"classchat {__version__}\n".encode())
     for dist in ("dbt-core", "dbt-duckdb", "duckdb"):
         h.update(f"{dist} {_version(dist)}\n".encode())
-    _hash_dbt_project(h)
+    for name, path in _dbt_project_files():
+        h.update(name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
