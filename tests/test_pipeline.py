@@ -213,6 +213,40 @@ def test_runs_are_recorded_with_versions_and_input_hashes(built):
     assert all(r["outcome"] == "success" for r in logged)
 
 
+def test_a_link_to_a_message_of_another_session_fails_dbt_s_test(built, tmp_path):
+    """in_same_session (macros/test_in_same_session.sql): answers, replies and reactions stay in their session."""
+    import os
+    import shutil
+
+    from classchat.config import WAREHOUSE_ENV, offline_environment
+    from classchat.pipeline_dbt import _dbt
+
+    copy = Paths(tmp_path / "data")
+    shutil.copytree(built.data_dir, copy.data_dir)
+
+    def failing_tests() -> set[str]:
+        offline_environment(copy.data_dir)
+        os.environ[WAREHOUSE_ENV] = str(copy.warehouse)
+        try:
+            res = _dbt(copy, ["test", "--select", "test_name:in_same_session"], verbose=False)
+        finally:
+            os.environ.pop(WAREHOUSE_ENV, None)
+        tests = [r for r in res.result.results if str(r.node.resource_type).endswith("test")]
+        assert len(tests) == 4  # answered_by, answers, reply_to, reaction_to
+        return {r.node.column_name for r in tests if str(r.status).lower() == "fail"}
+
+    assert failing_tests() == set()
+    con = duckdb.connect(str(copy.warehouse))
+    moved = con.execute(
+        "update messages set answers_message_id = (select min(message_id) from messages m "
+        "  where m.session_id != messages.session_id) "
+        "where message_id = (select min(message_id) from messages where answers_message_id is not null)"
+    ).fetchall()
+    con.close()
+    assert moved == [(1,)]
+    assert failing_tests() == {"answers_message_id"}
+
+
 def test_failed_checks_keep_the_new_warehouse_and_record_the_failure(built, tmp_path, capsys):
     import shutil
 
