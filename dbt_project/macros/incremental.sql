@@ -20,6 +20,24 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro only_new_session_files(files, keyword='where') -%}
+    {#-
+        only_new_sessions for the model that reads the lake's messages view (the first per-session
+        model): the same sessions, chosen on the small manifest of files (`files`, stg_lake__files)
+        first, so DuckDB reads only their Parquet files. A test of landed_at on the view itself makes
+        it join and key every message of the lake before filtering: 1.4 s for one new lecture in an
+        8 M-message lake, against 0.03 s this way. A message's landed_at is its file's ingested_at.
+    -#}
+    {%- if is_incremental() -%}
+        {{ keyword }} source_file in (
+            select source_file from {{ files }}
+            where status = 'landed'
+                and (ingested_at > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
+                    or session_id in (select session_id from main._classchat_pending))
+        )
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro drop_build_leftovers() -%}
     {#-
         on-run-end: drop the work tables a build leaves in the warehouse. dbt-duckdb's

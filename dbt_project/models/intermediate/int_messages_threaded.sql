@@ -4,7 +4,7 @@
 with messages as (
 
     select * from {{ ref('stg_lake__messages') }}
-    {{ only_new_sessions() }}
+    {{ only_new_session_files(ref('stg_lake__files')) }}
 
 ),
 
