@@ -70,7 +70,17 @@ from classchat.ingest.manifest import (
 from classchat.ingest.outcome import IngestReport
 from classchat.ingest.parse import PARSER_VERSION, FileText
 from classchat.ingest.roster import RosterError, land_roster
-from classchat.ingest.scan import EXPORT_SUFFIXES, READ_AHEAD, READ_AHEAD_BYTES, READERS, _read_ahead, scan_raw
+from classchat.ingest.scan import (
+    EXPORT_SUFFIXES,
+    READ_AHEAD,
+    READ_AHEAD_BYTES,
+    READERS,
+    _read_ahead,
+    file_signature,
+    read_stat_record,
+    scan_raw,
+    write_stat_record,
+)
 from classchat.ingest.session_meta import SessionMeta, SessionsCsvError, read_sessions_csv, session_meta
 from classchat.ingest.user_layouts import layouts_fingerprint, load_layouts
 
@@ -141,6 +151,26 @@ def ingest(
 
     raw_files, not_files = scan_raw(paths.raw)
     present = {p.relative_to(paths.raw).as_posix() for p in raw_files} | {rel for rel, _ in not_files}
+    # an export whose file is provably the one hashed last time (scan.STAT_RECORD) and whose landing
+    # would not change is not read again; `verify` and `rebuild` read everything
+    last_stat = {} if verify or rebuild else read_stat_record(paths.lake)
+    stat_record: dict[str, tuple[tuple[int, ...], str]] = {}
+    to_read = []
+    for path in raw_files:
+        rel = path.relative_to(paths.raw).as_posix()
+        before, seen, signature = old_by_path.get(rel), last_stat.get(rel), file_signature(path)
+        if (
+            before is not None and seen is not None and signature is not None and seen == (signature, before["sha256"])
+            and _is_unchanged(before, before["sha256"], session_meta(rel, sessions_csv.get(rel)), layouts_fp, layout)
+        ):
+            keep[rel] = before
+            stat_record[rel] = seen
+            report.n_unchanged += 1
+            if before["status"] == "quarantined":
+                report.quarantined.append(f"{rel}: {before['reason']}")
+        else:
+            to_read.append((path, signature))
+    signatures = dict(to_read)
     for rel, why in not_files:
         row = _new_row(rel, None, None, session_meta(rel, sessions_csv.get(rel)), now)
         _fail(row, "failed", why)
@@ -152,10 +182,12 @@ def ingest(
     data_hashes: dict[str, str] = {}  # data file (relative to the lake) -> sha256, filled by the writer
     writes: list[Future] = []  # Parquet files being written while the next batch is parsed
     with ThreadPoolExecutor(max_workers=READERS) as pool, ThreadPoolExecutor(max_workers=1) as writer:
-        for n, (path, data, sha, error) in enumerate(_read_ahead(pool, raw_files), 1):
+        for n, (path, data, sha, error) in enumerate(_read_ahead(pool, list(signatures)), 1):
             rel = path.relative_to(paths.raw).as_posix()
             meta = session_meta(rel, sessions_csv.get(rel))
             before = old_by_path.get(rel)
+            if sha is not None and signatures[path] is not None:  # the signature taken before the read
+                stat_record[rel] = (signatures[path], sha)
             if error is not None:
                 row = _new_row(rel, None, None, meta, now)
                 _fail(row, "failed", f"cannot read the file: {error}")
@@ -166,15 +198,7 @@ def ingest(
                     report.landed.append(row)
                 keep[rel] = row
                 continue
-            if (
-                before
-                and before["sha256"] == sha
-                and before["parser_version"] == PARSER_VERSION
-                and before["meta_fingerprint"] == meta.fingerprint
-                and before["layouts_fingerprint"] == layouts_fp
-                and (layout is None or before["layout"] == layout)
-                and _in_current_lake_layout(before)
-            ):
+            if before and _is_unchanged(before, sha, meta, layouts_fp, layout):
                 keep[rel] = before
                 report.n_unchanged += 1
                 if before["status"] == "quarantined":
@@ -216,11 +240,11 @@ def ingest(
                 writes = _land_batch(
                     paths, pending, f"{batch_prefix}-{n}", writer, writes, data_hashes, report, known
                 )
-                say(f"ingest: {n}/{len(raw_files)} files read")
+                say(f"ingest: {n}/{len(signatures)} files read")
                 pending, pending_bytes = [], 0
         if pending:
             writes = _land_batch(
-                paths, pending, f"{batch_prefix}-{len(raw_files)}", writer, writes, data_hashes, report, known
+                paths, pending, f"{batch_prefix}-{len(signatures)}", writer, writes, data_hashes, report, known
             )
         for done in writes:
             done.result()  # a failed write stops the run here, before the manifest names anything
@@ -248,6 +272,8 @@ def ingest(
     ):
         write_parquet_atomic(manifest.sort("source_file"), paths.files_manifest)
     _remove_unreferenced(paths, manifest)
+    if stat_record != last_stat:
+        write_stat_record(paths.lake, stat_record)
     report.attendance = land_attendance(paths, prune=prune, rebuild=rebuild)  # after the chats, never instead
     report.seconds = time.perf_counter() - started
     return report
@@ -273,6 +299,19 @@ def _new_row(rel: str, sha: str | None, size: int | None, meta: SessionMeta, now
         ingested_at=now,
     )
     return row
+
+
+def _is_unchanged(before: dict, sha: str | None, meta: SessionMeta, layouts_fp: str, layout: str | None) -> bool:
+    """Whether an export recorded as `before` stays as it is: the same bytes, read by the same parser,
+    session metadata and layouts (and the forced layout, if any), in today's lake layout."""
+    return (
+        before["sha256"] == sha
+        and before["parser_version"] == PARSER_VERSION
+        and before["meta_fingerprint"] == meta.fingerprint
+        and before["layouts_fingerprint"] == layouts_fp
+        and (layout is None or before["layout"] == layout)
+        and _in_current_lake_layout(before)
+    )
 
 
 def _in_current_lake_layout(row: dict) -> bool:

@@ -4,18 +4,24 @@ Owns what counts as an export (a regular file named *.txt, links followed),
 the reasons an entry named like one is not read (a folder, a FIFO, a dangling
 link, a folder that cannot be listed; nothing is opened while scanning, so a
 FIFO cannot block it), and reading and hashing files on a thread pool ahead
-of the caller, bounded in files and bytes. `land` re-exports the public names.
+of the caller, bounded in files and bytes, and the record that lets a later run
+skip reading an export whose file is provably the one it hashed before
+(`file_signature`, `read_stat_record`, `write_stat_record`). `land`
+re-exports the public names.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+from classchat.files import atomic_path
 
 READERS = 2  # threads reading and hashing files ahead of the parser (both release the GIL)
 READ_AHEAD = 64  # files read ahead at most
@@ -93,3 +99,34 @@ def scan_raw(raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
                 problems.append((rel, f"{kind}, not a regular file"))
     files.sort()
     return files, problems
+
+
+# lake/raw_stat.json: for each export the last run hashed, its file's signature and sha256. A file whose
+# signature is unchanged holds the bytes that were hashed: any write to it, or a file put in its place,
+# changes its ctime (which no user can set back), its inode or its size. So an unchanged export is not
+# read again; a missing or unreadable record only means every file is read.
+STAT_RECORD = "raw_stat.json"
+
+
+def file_signature(path: Path) -> tuple[int, ...] | None:
+    """(size, mtime, ctime in ns, inode, device) of the file `path` (links followed); None if it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def read_stat_record(lake: Path) -> dict[str, tuple[tuple[int, ...], str]]:
+    """relative path -> (signature, sha256) as the last run recorded them; empty if there is no usable record."""
+    try:
+        data = json.loads((lake / STAT_RECORD).read_text(encoding="utf-8"))
+        return {rel: (tuple(sig), sha) for rel, (sig, sha) in data.items()}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def write_stat_record(lake: Path, record: dict[str, tuple[tuple[int, ...], str]]) -> None:
+    """Replace the record atomically (classchat.files.atomic_path)."""
+    with atomic_path(lake / STAT_RECORD) as tmp:
+        tmp.write_text(json.dumps({rel: [list(sig), sha] for rel, (sig, sha) in sorted(record.items())}), encoding="utf-8")

@@ -48,6 +48,39 @@ def test_second_ingest_of_the_same_bytes_changes_nothing(paths):
     assert {p: p.stat().st_mtime_ns for p in paths.lake.rglob("*.parquet")} == before
 
 
+def test_an_unchanged_export_is_not_read_again_and_any_rewrite_is_seen(paths, monkeypatch):
+    """lake/raw_stat.json (ingest.scan): a file whose signature is as recorded is not read; a rewrite
+    of the same size with its modification time set back is still seen (its ctime moved)."""
+    import json
+    import time
+
+    from classchat.ingest import scan
+
+    read: list[str] = []
+    real = scan._read_and_hash
+    monkeypatch.setattr(scan, "_read_and_hash", lambda p: (read.append(p.name), real(p))[1])
+    path = add_export(paths, "c1", "2024-01-01_x.txt", "10:00:00\t  a : one\n")
+    add_export(paths, "c1", "2024-01-02_y.txt", "10:00:00\t  b : two\n")
+    ingest(paths)
+    record = json.loads((paths.lake / "raw_stat.json").read_text(encoding="utf-8"))
+    manifest = {r["source_file"]: r["sha256"] for r in read_manifest(paths).iter_rows(named=True)}
+    assert {rel: sha for rel, (_sig, sha) in record.items()} == manifest
+    assert sorted(read) == ["2024-01-01_x.txt", "2024-01-02_y.txt"]
+    read.clear()
+    report = ingest(paths)
+    assert report.n_unchanged == 2 and report.landed == [] and read == []
+    stamp = path.stat().st_mtime_ns
+    time.sleep(0.01)
+    path.write_text("10:00:00\t  a : eno\n", encoding="utf-8")  # same size, other bytes
+    os.utime(path, ns=(stamp, stamp))
+    report = ingest(paths)
+    assert report.n_unchanged == 1 and read == ["2024-01-01_x.txt"]
+    assert [k.split(":")[0] for k in report.kept] == ["c1/2024-01-01_x.txt"]  # not an extension: kept, and said
+    (paths.lake / "raw_stat.json").write_text("not json", encoding="utf-8")  # a damaged record: read everything
+    read.clear()
+    assert ingest(paths).n_unchanged == 1 and sorted(read) == ["2024-01-01_x.txt", "2024-01-02_y.txt"]
+
+
 def test_longer_re_export_replaces_its_session(paths):
     path = add_export(paths, "c1", "2024-01-01_x.txt", "10:00:00\t  a : one\n")
     ingest(paths)
