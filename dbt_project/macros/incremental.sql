@@ -15,7 +15,18 @@
             and load_cached_relation(this) is not none) -%}
     {%- endif -%}
     {%- if incremental -%}
-        {{ keyword }} ({{ column }} > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
+        {#- the first test alone is one that DuckDB prunes the scan with (row-group min/max of landed_at): no
+            pending session landed before the scope's changed_since (classchat writes both), so it keeps
+            every row the second one keeps; without a scope it keeps everything. At 8 M messages it reads
+            1 of 67 row groups where the second test alone read them all (0.60 s -> 0.01 s a model). -#}
+        {{ keyword }} {{ column }} >= (
+            select least(
+                coalesce(max(landed_at), timestamp '1900-01-01'),
+                coalesce((select max(changed_since) from main._classchat_scope), timestamp '1900-01-01')
+            )
+            from {{ this }}
+        )
+        and ({{ column }} > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
             or session_id in (select session_id from main._classchat_pending))
     {%- endif -%}
 {%- endmacro %}
