@@ -155,6 +155,13 @@ def ingest(
     # would not change is not read again; `verify` and `rebuild` read everything
     last_stat = {} if verify or rebuild else read_stat_record(paths.lake)
     stat_record: dict[str, tuple[tuple[int, ...], str]] = {}
+
+    def keep_unchanged(rel: str, before: dict) -> None:
+        keep[rel] = before
+        report.n_unchanged += 1
+        if before["status"] == "quarantined":
+            report.quarantined.append(f"{rel}: {before['reason']}")
+
     to_read = []
     for path in raw_files:
         rel = path.relative_to(paths.raw).as_posix()
@@ -163,11 +170,8 @@ def ingest(
             before is not None and seen is not None and signature is not None and seen == (signature, before["sha256"])
             and _is_unchanged(before, before["sha256"], session_meta(rel, sessions_csv.get(rel)), layouts_fp, layout)
         ):
-            keep[rel] = before
+            keep_unchanged(rel, before)
             stat_record[rel] = seen
-            report.n_unchanged += 1
-            if before["status"] == "quarantined":
-                report.quarantined.append(f"{rel}: {before['reason']}")
         else:
             to_read.append((path, signature))
     signatures = dict(to_read)
@@ -199,10 +203,7 @@ def ingest(
                 keep[rel] = row
                 continue
             if before and _is_unchanged(before, sha, meta, layouts_fp, layout):
-                keep[rel] = before
-                report.n_unchanged += 1
-                if before["status"] == "quarantined":
-                    report.quarantined.append(f"{rel}: {before['reason']}")
+                keep_unchanged(rel, before)
                 continue
             if (
                 before

@@ -9,6 +9,12 @@ import pytest
 from classchat.config import Paths
 
 
+def _run_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The folder of this test run that every xdist worker shares (a worker's own is below it)."""
+    root = tmp_path_factory.getbasetemp()
+    return root if worker_id == "master" else root.parent
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """One classchat cache for the whole test run (never the user's ~/.cache), shared by the xdist
@@ -18,11 +24,9 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pa
 
     from classchat.config import CACHE_DIR_ENV
 
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
-    os.environ[CACHE_DIR_ENV] = str(root / "classchat-cache")
-    return root / "classchat-cache"
+    cache = _run_root(tmp_path_factory, worker_id) / "classchat-cache"
+    os.environ[CACHE_DIR_ENV] = str(cache)
+    return cache
 
 
 @pytest.fixture
@@ -47,9 +51,7 @@ def analytics_built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) ->
 
     from classchat.pipeline import run_stages
 
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":  # popen-gwN: the run's directory is its parent, shared by the workers
-        root = root.parent
+    root = _run_root(tmp_path_factory, worker_id)
     template = Paths(root / "analytics-template" / "data")
     done = template.data_dir.parent / "built"
     with open(root / "analytics-template.lock", "w") as lock:

@@ -19,15 +19,11 @@
             pending session landed before the scope's changed_since (classchat writes both), so it keeps
             every row the second one keeps; without a scope it keeps everything. At 8 M messages it reads
             1 of 67 row groups where the second test alone read them all (0.60 s -> 0.01 s a model). -#}
-        {{ keyword }} {{ column }} >= (
-            select least(
-                coalesce(max(landed_at), timestamp '1900-01-01'),
-                coalesce((select max(changed_since) from main._classchat_scope), timestamp '1900-01-01')
-            )
-            from {{ this }}
+        {%- set newest = "(select coalesce(max(landed_at), timestamp '1900-01-01') from " ~ this ~ ")" -%}
+        {{ keyword }} {{ column }} >= least(
+            {{ newest }}, coalesce((select max(changed_since) from main._classchat_scope), timestamp '1900-01-01')
         )
-        and ({{ column }} > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
-            or session_id in (select session_id from main._classchat_pending))
+        and ({{ column }} > {{ newest }} or session_id in (select session_id from main._classchat_pending))
     {%- endif -%}
 {%- endmacro %}
 
@@ -42,9 +38,7 @@
     {%- if is_incremental() -%}
         {{ keyword }} source_file in (
             select source_file from {{ files }}
-            where status = 'landed'
-                and (ingested_at > (select coalesce(max(landed_at), timestamp '1900-01-01') from {{ this }})
-                    or session_id in (select session_id from main._classchat_pending))
+            where status = 'landed' {{ only_new_sessions(column='ingested_at', keyword='and') }}
         )
     {%- endif -%}
 {%- endmacro %}
