@@ -8,14 +8,14 @@
         {{ group_col }},
         (2.0 * sum(rank_up * n_messages)) / (max(n_people) * max(total))
             - (max(n_people) + 1.0) / max(n_people) as participation_gini,
-        sum(n_messages) filter (where rank_down <= ceil(n_people / 10.0)) / max(total) as top10_share,
+        sum(n_messages) filter (where rank_down <= ceil(n_people / 10.0)) / max(total) as top10_share
     from (
         select
             *,
             row_number() over (partition by {{ group_col }} order by n_messages, user_id) as rank_up,
             row_number() over (partition by {{ group_col }} order by n_messages desc, user_id) as rank_down,
             count(*) over (partition by {{ group_col }}) as n_people,
-            sum(n_messages) over (partition by {{ group_col }}) as total,
+            sum(n_messages) over (partition by {{ group_col }}) as total
         from {{ relation }}
     )
     group by {{ group_col }}

@@ -7,7 +7,7 @@ select
     n_continuation_lines,
     n_blank_lines,
     n_rejected_lines,
-    n_messages,
+    n_messages
 from {{ ref('ingested_files') }}
 where status = 'landed'
     and (

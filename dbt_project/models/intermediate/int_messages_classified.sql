@@ -18,7 +18,7 @@ intents as (
         -- a message opening with a quote of an earlier one ("\"Can we work in pairs?\" yes, ...")
         -- is judged by what follows the quote; the quote is kept for answer matching
         nullif(regexp_extract(body, '^\s*["“「『]([^"”」』]{4,})["”」』]', 1), '') as quoted_text,
-        {{ base_intent("regexp_replace(body, '^\\s*[\"“「『][^\"”」』]{4,}[\"”」』]\\s*', '')", 'message_kind') }} as base_intent,
+        {{ base_intent("regexp_replace(body, '^\\s*[\"“「『][^\"”」』]{4,}[\"”」』]\\s*', '')", 'message_kind') }} as base_intent
     from messages
 
 ),
@@ -48,7 +48,7 @@ classified as (
         {{ opens_yes_no('body') }} as asks_yes_no,
         {{ answer_cues('body') }} as answer_cues,
         length({{ strip_address('lower(body)') }}) as core_length,
-        {{ is_thanks('body') }} as is_thanks,
+        {{ is_thanks('body') }} as is_thanks
     from intents
 
 )

@@ -35,7 +35,7 @@ files as (
         course_id,
         session_id,
         coalesce(session_date, date '1900-01-01') as session_date,
-        nullif({{ name_key('instructor') }}, '') as instructor_key,
+        nullif({{ name_key('instructor') }}, '') as instructor_key
     from {{ ref('stg_lake__files') }}
     where status = 'landed'
 
@@ -52,7 +52,7 @@ course_instructor as (
                     or (named.session_date = this.session_date and named.session_id <= this.session_id)
             ),
             arg_min(named.instructor_key, named.session_date::varchar || '#' || named.session_id)
-        ) as instructor_key,
+        ) as instructor_key
     from files as this
     inner join files as named
         on this.course_id = named.course_id
@@ -66,7 +66,7 @@ keyed as (
     select
         messages.*,
         {{ name_key('sender_name') }} as sender_key,
-        {{ role_from_tag('messages.role_tag') }} as tag_role,
+        {{ role_from_tag('messages.role_tag') }} as tag_role
     from messages
 
 ),
@@ -81,7 +81,7 @@ identified as (
             else left(md5(keyed.course_id || ':' || keyed.sender_key), 16)
         end as user_id,
         roster.role as roster_role,
-        course_instructor.instructor_key = keyed.sender_key as is_course_instructor,
+        course_instructor.instructor_key = keyed.sender_key as is_course_instructor
     from keyed
     left join roster
         on keyed.course_id = roster.course_id
@@ -103,7 +103,7 @@ final as (
                 "min(case when message_kind != 'system' then " ~ role_rank('tag_role') ~ " end)"
                 ~ ' over (partition by session_id, user_id)'
             ) }}
-        end as role,
+        end as role
     from identified
 
 )

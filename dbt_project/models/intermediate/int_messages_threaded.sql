@@ -14,7 +14,7 @@ quoting as (
         message_id,
         session_id,
         seq,
-        {{ fold_whitespace('coalesce(reply_to_text, reaction_target)') }} as quote,
+        {{ fold_whitespace('coalesce(reply_to_text, reaction_target)') }} as quote
     from messages
     where message_kind in ('reply', 'reaction')
         and coalesce(reply_to_text, reaction_target) is not null
@@ -27,7 +27,7 @@ targets as (
         session_id,
         seq,
         message_id,
-        {{ fold_whitespace('body') }} as folded_body,
+        {{ fold_whitespace('body') }} as folded_body
     from messages
     where message_kind in ('text', 'reply')
 
@@ -37,7 +37,7 @@ nearest_target as (
 
     select
         quoting.message_id,
-        arg_max(targets.message_id, targets.seq) as quoted_message_id,
+        arg_max(targets.message_id, targets.seq) as quoted_message_id
     from quoting
     inner join targets
         on quoting.session_id = targets.session_id
@@ -55,7 +55,7 @@ threaded as (
         case when messages.message_kind = 'reply' then nearest_target.quoted_message_id end
             as reply_to_message_id,
         case when messages.message_kind = 'reaction' then nearest_target.quoted_message_id end
-            as reaction_to_message_id,
+            as reaction_to_message_id
     from messages
     left join nearest_target
         on messages.message_id = nearest_target.message_id

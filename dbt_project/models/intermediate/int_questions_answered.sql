@@ -41,7 +41,7 @@ with messages as (
         *,
         count(*) filter (where is_substantive) over (
             partition by session_id order by seq rows between unbounded preceding and current row
-        ) as substantive_upto,
+        ) as substantive_upto
     from {{ ref('int_messages_classified') }}
     where {{ session_batch() }} {{ only_new_sessions(keyword='and') }}
 
@@ -57,7 +57,7 @@ questions as (
         end as first_key,
         -- once per question, not per pair (the repeats join compared every pair of one asker's questions)
         {{ fold_whitespace('body_lower') }} as folded_body_lower,
-        {{ says_same_question('body_lower') }} as says_same_question,
+        {{ says_same_question('body_lower') }} as says_same_question
     from messages
     where is_question
 
@@ -68,7 +68,7 @@ candidate_messages as (
     select
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
         body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
-        substantive_upto, may_address_someone,
+        substantive_upto, may_address_someone
     from messages
     where is_substantive
 
@@ -89,7 +89,7 @@ addressed as (
 
     select
         candidates.message_id,
-        list_distinct(list(people.user_id)) as addressed_user_ids,
+        list_distinct(list(people.user_id)) as addressed_user_ids
     from candidate_messages as candidates
     inner join people
         on candidates.session_id = people.session_id
@@ -109,7 +109,7 @@ addressed as (
 -- the people a candidate addresses, joined once per message rather than once per pair
 candidates as (
 
-    select candidate_messages.*, addressed.addressed_user_ids,
+    select candidate_messages.*, addressed.addressed_user_ids
     from candidate_messages
     left join addressed on candidate_messages.message_id = addressed.message_id
 
@@ -121,7 +121,7 @@ question_minutes as (
         questions.message_id as question_id,
         questions.session_id,
         questions.minute_at + to_minutes(cast(step as bigint)) as minute_at,
-        questions.substantive_upto,
+        questions.substantive_upto
     from questions
     cross join unnest(range(0, {{ window }} + 1)) as steps (step)
 
@@ -129,7 +129,7 @@ question_minutes as (
 
 pair_keys as (
 
-    select question_minutes.question_id, candidates.message_id as answer_id,
+    select question_minutes.question_id, candidates.message_id as answer_id
     from question_minutes
     inner join candidates
         on question_minutes.session_id = candidates.session_id
@@ -138,7 +138,7 @@ pair_keys as (
         -- otherwise pairs each question with every message of its window; memory grew with that)
         and candidates.substantive_upto <= question_minutes.substantive_upto + {{ var('answer_max_candidates') }}
     union
-    select questions.message_id as question_id, candidates.message_id as answer_id,
+    select questions.message_id as question_id, candidates.message_id as answer_id
     from questions
     inner join candidates
         on questions.message_id = candidates.reply_to_message_id
@@ -150,7 +150,7 @@ repeats as (
 
     select
         earlier.message_id as question_id,
-        min(later.seq) as repeat_seq,
+        min(later.seq) as repeat_seq
     from questions as earlier
     inner join questions as later
         on earlier.session_id = later.session_id
@@ -209,7 +209,7 @@ pairs as (
         coalesce(candidates.is_thanks, false) as is_thanks,
         candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
         candidates.sent_at > questions.sent_at + to_minutes({{ quick }}) as is_late,
-        repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again,
+        repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again
     from pair_keys
     inner join questions on pair_keys.question_id = questions.message_id
     inner join candidates on pair_keys.answer_id = candidates.message_id
@@ -231,7 +231,7 @@ thanks as (
 
     select
         messages.message_id,
-        list(people.user_id) filter (where people.user_id is not null) as named_user_ids,
+        list(people.user_id) filter (where people.user_id is not null) as named_user_ids
     from messages
     left join people
         on messages.session_id = people.session_id
@@ -257,7 +257,7 @@ acknowledged as (
                 and (coalesce(len(thanks.named_user_ids), 0) = 0 or list_contains(thanks.named_user_ids, pairs.answerer_user_id)),
             asker_messages.seq
         ) as is_acknowledged_next,
-        bool_or(coalesce(list_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name,
+        bool_or(coalesce(list_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name
     from pairs
     inner join messages as asker_messages
         on pairs.session_id = asker_messages.session_id
@@ -276,7 +276,7 @@ asker_done as (
 
     select
         questions.message_id as question_id,
-        min(asker_messages.seq) as done_seq,
+        min(asker_messages.seq) as done_seq
     from questions
     inner join messages as asker_messages
         on questions.session_id = asker_messages.session_id
@@ -294,7 +294,7 @@ signals as (
     select
         pairs.*,
         coalesce(acknowledged.is_acknowledged_next or acknowledged.is_thanked_by_name, false) as is_acknowledged,
-        coalesce(asker_done.done_seq < pairs.answer_seq, false) as after_asker_done,
+        coalesce(asker_done.done_seq < pairs.answer_seq, false) as after_asker_done
     from pairs
     left join acknowledged
         on pairs.question_id = acknowledged.question_id
@@ -322,7 +322,7 @@ scored as (
         + {{ w.late }} * is_late::int
         + {{ w.asked_again }} * asked_again::int
         + {{ w.after_asker_done }} * after_asker_done::int
-            as base_score,
+            as base_score
     from signals
 
 ),
@@ -358,7 +358,7 @@ helpers as (
     select
         first_links.session_id,
         first_links.answerer_user_id,
-        list(first_links.answer_seq) as answer_seqs,
+        list(first_links.answer_seq) as answer_seqs
     from first_links
     left join asked
         on first_links.session_id = asked.session_id
@@ -375,7 +375,7 @@ rescored_signals as (
         not scored.is_staff
             and coalesce(len(list_filter(helpers.answer_seqs, lambda s: s < scored.answer_seq)), 0)
                 >= {{ var('helper_min_answers') }}
-            as is_helper,
+            as is_helper
     from scored
     left join helpers
         on scored.session_id = helpers.session_id
@@ -387,7 +387,7 @@ rescored as (
 
     select
         *,
-        base_score + {{ w.helper }} * is_helper::int as score,
+        base_score + {{ w.helper }} * is_helper::int as score
     from rescored_signals
 
 ),
@@ -397,7 +397,7 @@ first_assignment as (
 
     select
         *,
-        row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank,
+        row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank
     from (
         select * from rescored
         qualify row_number() over (partition by answer_id order by score desc, question_seq desc) = 1
@@ -411,7 +411,7 @@ first_assignment as (
 -- take every message of the burst)
 moved as (
 
-    select rescored.*,
+    select rescored.*
     from rescored
     inner join first_assignment as secondary
         on rescored.answer_id = secondary.answer_id
@@ -427,7 +427,7 @@ linked as (
 
     select
         *,
-        row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank,
+        row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank
     from (
         select * exclude (strength_rank) from first_assignment
         where answer_id not in (select answer_id from moved)
@@ -442,7 +442,7 @@ per_question as (
     select
         question_id,
         list(answer_id order by answer_seq) as answer_message_ids,
-        min(answered_at) as first_answered_at,
+        min(answered_at) as first_answered_at
     from linked
     group by question_id
 
@@ -471,7 +471,7 @@ best as (
             case when is_late then 'late' end,
             case when asked_again then 'asked_again' end,
             case when after_asker_done then 'after_asker_done' end
-        ], lambda s: s is not null) as evidence,
+        ], lambda s: s is not null) as evidence
     from linked
     where strength_rank = 1
 
@@ -487,14 +487,14 @@ previous_question as (
 
     select
         message_id,
-        lag(message_id) over (partition by session_id order by seq) as previous_id,
+        lag(message_id) over (partition by session_id order by seq) as previous_id
     from questions
 
 ),
 
 same_question as (
 
-    select earlier.message_id as question_id, later.message_id as other_id,
+    select earlier.message_id as question_id, later.message_id as other_id
     from questions as earlier
     inner join questions as later
         on earlier.session_id = later.session_id
@@ -536,7 +536,7 @@ inherited_best as (
         best.answer_id,
         best.answerer_user_id,
         best.score,
-        list_append(best.evidence, 'same_question') as evidence,
+        list_append(best.evidence, 'same_question') as evidence
     from same_question_both_ways
     inner join questions on same_question_both_ways.question_id = questions.message_id
     -- (noqa AL04 below: `best` is read again in the where clause, not aliased twice)
@@ -560,7 +560,7 @@ inherited as (
         any_value(inherited_best.score) as score,
         any_value(inherited_best.evidence) as evidence,
         list(linked.answer_id order by linked.answer_seq) as answer_message_ids,
-        min(linked.answered_at) as first_answered_at,
+        min(linked.answered_at) as first_answered_at
     from inherited_best
     inner join linked
         on inherited_best.other_id = linked.question_id
@@ -572,7 +572,7 @@ inherited as (
 chosen as (
 
     select best.question_id, best.answer_id, best.answerer_user_id, best.score, best.evidence,
-        per_question.answer_message_ids, per_question.first_answered_at,
+        per_question.answer_message_ids, per_question.first_answered_at
     from best
     inner join per_question on best.question_id = per_question.question_id
     union all
@@ -608,7 +608,7 @@ final as (
         end as answer_source,
         repeats.question_id is not null as is_repeated,
         chosen.answer_id is null as is_unanswered,
-        questions.landed_at,
+        questions.landed_at
     from questions
     left join chosen on questions.message_id = chosen.question_id
     left join messages as answers on chosen.answer_id = answers.message_id

@@ -21,7 +21,7 @@ people as (
 
 roster_roles as (
 
-    select left(md5('key:' || user_key), 16) as user_id, any_value(role) as role,
+    select left(md5('key:' || user_key), 16) as user_id, any_value(role) as role
     from {{ ref('stg_lake__roster') }}
     group by user_key
 
@@ -33,7 +33,7 @@ chat as (
         session_id,
         user_id,
         count(*) as n_messages,
-        {{ highest_role('role') }} as role,
+        {{ highest_role('role') }} as role
     from {{ ref('messages') }}
     where message_kind != 'system'
     group by session_id, user_id
@@ -49,7 +49,7 @@ identified as (
         ) as user_id,
         people.is_claimed,
         people.match_rule,
-        people.match_score,
+        people.match_score
     from rows
     left join people
         on rows.course_id = people.course_id
@@ -63,7 +63,7 @@ session_span as (
     select
         session_id,
         coalesce(min(meeting_start) filter (where meeting_end is not null), min(join_at)) as session_start,
-        coalesce(max(meeting_end), max(leave_at)) as session_end,
+        coalesce(max(meeting_end), max(leave_at)) as session_end
     from identified
     where not in_waiting_room
     group by session_id
@@ -77,7 +77,7 @@ ordered as (
         max(leave_at) over (
             partition by session_id, user_id order by join_at, leave_at, line_no
             rows between unbounded preceding and 1 preceding
-        ) as previous_leave,
+        ) as previous_leave
     from identified
     where not in_waiting_room
 
@@ -89,16 +89,16 @@ islands as (
         *,
         sum(case when previous_leave is null or join_at > previous_leave then 1 else 0 end) over (
             partition by session_id, user_id order by join_at, leave_at, line_no rows unbounded preceding
-        ) as island,
+        ) as island
     from ordered
 
 ),
 
 present as (
 
-    select session_id, user_id, sum(seconds) / 60.0 as minutes_present,
+    select session_id, user_id, sum(seconds) / 60.0 as minutes_present
     from (
-        select session_id, user_id, island, date_diff('second', min(join_at), max(leave_at)) as seconds,
+        select session_id, user_id, island, date_diff('second', min(join_at), max(leave_at)) as seconds
         from islands
         group by session_id, user_id, island
     ) as per_island
@@ -122,7 +122,7 @@ per_person as (
         count(*) filter (where in_waiting_room) as n_waiting_room_rows,
         bool_and(coalesce(is_claimed, false)) as is_claimed,
         min(match_score) as match_score,
-        max(landed_at) as landed_at,
+        max(landed_at) as landed_at
     from identified
     group by session_id, user_id
 
@@ -154,7 +154,7 @@ final as (
         coalesce(chat.n_messages, 0) > 0 as wrote_in_chat,
         per_person.is_claimed,
         per_person.match_score,
-        per_person.landed_at,
+        per_person.landed_at
     from per_person
     left join present
         on per_person.session_id = present.session_id and per_person.user_id = present.user_id
@@ -171,5 +171,5 @@ select
         and n_messages = 0
         and role not in ('instructor', 'ta'),
         false
-    ) as is_silent_attendee,
+    ) as is_silent_attendee
 from final

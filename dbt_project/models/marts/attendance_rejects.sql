@@ -19,7 +19,7 @@ select
     cast(rejects.line_no as integer) as line_no,
     rejects.raw_text,
     rejects.reason,
-    files.landed_at,
+    files.landed_at
 from rejects
 inner join files
     on rejects.source_file = files.source_file

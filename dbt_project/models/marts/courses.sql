@@ -34,7 +34,7 @@ per_course as (
         count(n_attendees) as n_sessions_with_attendance,
         avg(n_attendees) as attendees_per_session,
         avg(n_silent_attendees) as silent_attendees_per_session,
-        avg(participation_rate) as participation_rate,
+        avg(participation_rate) as participation_rate
     from sessions
     group by course_id
 
@@ -45,7 +45,7 @@ people as (
     select
         course_id,
         count(distinct user_id) as n_participants,
-        median(response_seconds) as median_response_seconds,
+        median(response_seconds) as median_response_seconds
     from messages
     group by course_id
 
@@ -88,7 +88,7 @@ final as (
         per_course.n_sessions_with_attendance,
         per_course.attendees_per_session,
         per_course.silent_attendees_per_session,
-        per_course.participation_rate,
+        per_course.participation_rate
     from per_course
     left join people on per_course.course_id = people.course_id
     left join inequality on per_course.course_id = inequality.course_id

@@ -11,7 +11,7 @@ with people as (
 
 seen as (
 
-    select course_id, participant, email, count(distinct session_id) as n_sessions,
+    select course_id, participant, email, count(distinct session_id) as n_sessions
     from {{ ref('stg_lake__attendance') }}
     group by all
 
@@ -33,7 +33,7 @@ select
     people.matched_name,
     people.match_source,
     coalesce(seen.n_sessions, 0) as n_sessions,
-    people.landed_at,
+    people.landed_at
 from people
 left join seen
     on people.course_id = seen.course_id

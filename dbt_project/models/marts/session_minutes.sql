@@ -17,7 +17,7 @@ sessions as (
         course_id,
         max(landed_at) as landed_at,
         date_trunc('minute', min(sent_at)) as first_minute,
-        date_trunc('minute', max(sent_at)) as last_minute,
+        date_trunc('minute', max(sent_at)) as last_minute
     from messages
     group by session_id, course_id
 
@@ -29,7 +29,7 @@ minutes as (
         session_id,
         course_id,
         landed_at,
-        unnest(generate_series(first_minute, last_minute, interval 1 minute)) as minute_at,
+        unnest(generate_series(first_minute, last_minute, interval 1 minute)) as minute_at
     from sessions
 
 ),
@@ -42,7 +42,7 @@ per_minute as (
         count(*) as n_messages,
         count(*) filter (where is_question) as n_questions,
         count(*) filter (where intent = 'tech_issue') as n_tech_issues,
-        count(distinct user_id) as n_senders,
+        count(distinct user_id) as n_senders
     from messages
     group by session_id, minute_at
 
@@ -58,7 +58,7 @@ filled as (
         coalesce(per_minute.n_messages, 0) as n_messages,
         coalesce(per_minute.n_questions, 0) as n_questions,
         coalesce(per_minute.n_tech_issues, 0) as n_tech_issues,
-        coalesce(per_minute.n_senders, 0) as n_senders,
+        coalesce(per_minute.n_senders, 0) as n_senders
     from minutes
     left join per_minute
         on minutes.session_id = per_minute.session_id
@@ -71,7 +71,7 @@ leveled as (
     select
         filled.*,
         avg(n_messages) over (partition by session_id) as session_mean,
-        coalesce(stddev_pop(n_messages) over (partition by session_id), 0) as session_sd,
+        coalesce(stddev_pop(n_messages) over (partition by session_id), 0) as session_sd
     from filled
 
 ),
@@ -88,7 +88,7 @@ final as (
         n_senders,
         n_messages >= {{ var('peak_min_messages') }}
             and n_messages >= session_mean + {{ var('peak_sd') }} * session_sd as is_peak,
-        landed_at,
+        landed_at
     from leveled
 
 )

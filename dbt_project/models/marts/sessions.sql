@@ -40,7 +40,7 @@ per_session as (
         count(*) filter (where is_private) as n_private_messages,
         count(*) filter (where message_kind = 'reply') as n_replies,
         count(*) filter (where message_kind = 'reaction') as n_reaction_messages,
-        cast(sum(n_collected_reactions) as bigint) as n_collected_reactions,
+        cast(sum(n_collected_reactions) as bigint) as n_collected_reactions
     from messages
     group by session_id
 
@@ -50,11 +50,11 @@ gaps as (
 
     select
         session_id,
-        max(gap_seconds) / 60.0 as longest_silence_minutes,
+        max(gap_seconds) / 60.0 as longest_silence_minutes
     from (
         select
             session_id,
-            date_diff('second', lag(sent_at) over (partition by session_id order by seq), sent_at) as gap_seconds,
+            date_diff('second', lag(sent_at) over (partition by session_id order by seq), sent_at) as gap_seconds
         from messages
     ) as message_gaps
     group by session_id
@@ -67,7 +67,7 @@ peaks as (
         session_id,
         first(minute_at order by n_messages desc, minute_at) as peak_minute_at,  -- the earliest of equals
         max(n_messages) as peak_minute_messages,
-        count(*) filter (where is_peak) as n_peak_minutes,
+        count(*) filter (where is_peak) as n_peak_minutes
     from minutes
     group by session_id
 
@@ -78,7 +78,7 @@ per_person as (
     select
         session_id,
         user_id,
-        count(*) as n_messages,
+        count(*) as n_messages
     from messages
     where message_kind != 'system'
     group by session_id, user_id
@@ -98,7 +98,7 @@ attended as (
         session_id,
         count(*) as n_attendees,
         count(*) filter (where is_silent_attendee) as n_silent_attendees,
-        count(*) filter (where wrote_in_chat) as n_attendees_who_wrote,
+        count(*) filter (where wrote_in_chat) as n_attendees_who_wrote
     from {{ ref('attendance') }}
     group by session_id
 
@@ -142,7 +142,7 @@ final as (
         attended.n_attendees,
         attended.n_silent_attendees,
         attended.n_attendees_who_wrote,
-        attended.n_attendees_who_wrote / nullif(attended.n_attendees, 0) as participation_rate,
+        attended.n_attendees_who_wrote / nullif(attended.n_attendees, 0) as participation_rate
     from files
     inner join per_session on files.session_id = per_session.session_id
     left join attended on files.session_id = attended.session_id

@@ -14,7 +14,7 @@ with messages as (
 
 attended as (
 
-    select attendance.* exclude (landed_at), files.landed_at,  -- the chat export's landing time
+    select attendance.* exclude (landed_at), files.landed_at  -- the chat export's landing time
     from {{ ref('attendance') }} as attendance
     inner join {{ ref('stg_lake__files') }} as files
         on attendance.session_id = files.session_id
@@ -44,7 +44,7 @@ posted as (
         count(*) filter (where intent = 'tech_issue') as n_tech_issues,
         min(sent_at) as first_message_at,
         max(sent_at) as last_message_at,
-        max(landed_at) as landed_at,
+        max(landed_at) as landed_at
     from messages
     group by user_id, session_id
 
@@ -68,7 +68,7 @@ final as (
         coalesce(posted.landed_at, attendance.landed_at) as landed_at,
         attendance.minutes_present,
         attendance.share_present,
-        coalesce(attendance.is_silent_attendee, false) as is_silent_attendee,
+        coalesce(attendance.is_silent_attendee, false) as is_silent_attendee
     from posted
     full outer join attendance
         on posted.user_id = attendance.user_id

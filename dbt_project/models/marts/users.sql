@@ -28,7 +28,7 @@ per_user as (
         count(*) filter (where answers_message_id is not null) as n_answers,
         min(sent_at) as first_seen_at,
         max(sent_at) as last_seen_at,
-        max(landed_at) as landed_at,
+        max(landed_at) as landed_at
     from messages
     group by user_id
 
@@ -47,7 +47,7 @@ attendees as (
         sum(minutes_present) as minutes_present,
         min(first_join_at) as first_join_at,
         max(last_leave_at) as last_leave_at,
-        max(landed_at) as landed_at,
+        max(landed_at) as landed_at
     from {{ ref('attendance') }}
     group by user_id
 
@@ -57,7 +57,7 @@ roster_keys as (
 
     select
         left(md5('key:' || user_key), 16) as user_id,
-        any_value(user_key) as user_key,
+        any_value(user_key) as user_key
     from roster
     group by user_key
 
@@ -80,7 +80,7 @@ final as (
         coalesce(per_user.last_seen_at, attendees.last_leave_at) as last_seen_at,
         coalesce(per_user.landed_at, attendees.landed_at) as landed_at,
         attendees.n_sessions_attended,
-        attendees.minutes_present,
+        attendees.minutes_present
     from per_user
     full outer join attendees on per_user.user_id = attendees.user_id
     left join roster_keys on coalesce(per_user.user_id, attendees.user_id) = roster_keys.user_id

@@ -29,7 +29,7 @@ select
     coalesce(attendance.in_waiting_room, false) as in_waiting_room,
     files.meeting_start,
     files.meeting_end,
-    files.landed_at,
+    files.landed_at
 from attendance
 inner join files
     on attendance.source_file = files.source_file

@@ -16,7 +16,7 @@ chats as (
 
 by_date as (
 
-    select course_id, session_date, min(session_id) as session_id,
+    select course_id, session_date, min(session_id) as session_id
     from chats
     group by course_id, session_date
     having count(*) = 1
@@ -32,7 +32,7 @@ linked as (
             when by_date.session_id is not null then 'date'
             else 'none'
         end as session_link,
-        coalesce(by_name.session_id, by_date.session_id, files.session_key) as session_id,
+        coalesce(by_name.session_id, by_date.session_id, files.session_key) as session_id
     from files
     left join chats as by_name
         on files.session_key = by_name.session_id
@@ -66,5 +66,5 @@ select
     n_header_records,
     n_rows,
     n_rejected,
-    ingested_at as landed_at,
+    ingested_at as landed_at
 from linked

@@ -37,7 +37,7 @@ renamed as (
         started_at,
         ended_at,
         ingested_at,
-        ingested_at as landed_at,
+        ingested_at as landed_at
     from files
 
 )

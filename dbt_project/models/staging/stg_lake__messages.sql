@@ -17,7 +17,7 @@ current_messages as (
 
     select
         messages.*,
-        files.ingested_at as landed_at,
+        files.ingested_at as landed_at
     from messages
     inner join files
         on messages.source_file = files.source_file
@@ -51,7 +51,7 @@ renamed as (
         source_file,
         cast(source_line as integer) as source_line,
         cast(n_lines as integer) as n_source_lines,
-        landed_at,
+        landed_at
     from current_messages
 
 )

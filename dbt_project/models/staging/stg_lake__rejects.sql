@@ -20,7 +20,7 @@ current_rejects as (
         cast(rejects.line_no as integer) as line_no,
         rejects.raw_text,
         rejects.reason,
-        files.ingested_at as landed_at,
+        files.ingested_at as landed_at
     from rejects
     inner join files
         on rejects.source_file = files.source_file

@@ -9,10 +9,10 @@ with roster as (
 
 names as (
 
-    select course_id, display_name, display_name as written_name, user_key, role, email, false as is_alias,
+    select course_id, display_name, display_name as written_name, user_key, role, email, false as is_alias
     from roster
     union all
-    select course_id, display_name, unnest(aliases) as written_name, user_key, role, email, true as is_alias,
+    select course_id, display_name, unnest(aliases) as written_name, user_key, role, email, true as is_alias
     from roster
 
 ),
@@ -27,7 +27,7 @@ renamed as (
         role,
         written_name,
         is_alias,
-        email,
+        email
     from names
 
 )
