@@ -2,11 +2,13 @@
     The text rules of classchat, in one place. Each macro takes a SQL expression
     and returns a SQL expression; models call them, unit tests in
     models/intermediate/_intermediate.yml pin them with real-looking examples.
-    Patterns are RE2 (DuckDB's regex engine): no look-arounds, no back-references.
+    Patterns are RE2 (DuckDB's regex engine): no look-arounds, no back-references; an
+    apostrophe is written \x27 (Spark reads '' as two literals). What is spelt differently on
+    Spark goes through macros/cross_engine.sql (and regexp_matches through macros/lake.sql).
 #}
 
 {% macro fold_whitespace(text) -%}
-    trim(regexp_replace({{ text }}, '\s+', ' ', 'g'))
+    trim({{ re_replace_all(text, "'\\s+'", "' '") }})
 {%- endmacro %}
 
 {% macro name_key(name) -%}
@@ -23,7 +25,7 @@
 {%- endmacro %}
 
 {% macro strip_urls(text) -%}
-    regexp_replace({{ text }}, '(https?://|www\.)\S+', ' ', 'g')
+    {{ re_replace_all(text, "'(https?://|www\\.)\\S+'", "' '") }}
 {%- endmacro %}
 
 {% macro has_link(text) -%}
@@ -67,18 +69,18 @@
         or regexp_matches(trim({{ strip_urls(body) }}), '(吗|么|呢|嘛|是吧|对吧)[。.!！~～ ]*$')
         or regexp_matches({{ strip_urls(body) }}, '吗[，,；;]')
         or regexp_matches(
-            regexp_replace({{ strip_urls(body) }}, '没什么|不怎么|什么的|那么|这么|多么|怎么办都行', '', 'g'),
+            {{ re_replace_all(strip_urls(body), "'没什么|不怎么|什么的|那么|这么|多么|怎么办都行'", "''") }},
             '为什么|为啥|怎么|咋|如何|什么|啥|哪|谁|是否|是不是|能不能|可不可以|有没有|会不会|要不要|对不对'
         )
         or (
             regexp_matches(
                 lower(trim({{ body }})),
-                '^(can|could|should|would|will|shall|may|might|is|are|was|were|am|do|does|did|have|has|had|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t|wouldn''t|couldn''t|shouldn''t)\s'
-                || '|^(what|why|how|when|where|which|who|whom|whose)\s+(\S+\s+)?(is|are|was|were|am|do|does|did|can|could|should|would|will|to|has|have|had|many|much|about|if|isn''t|aren''t|doesn''t|don''t|didn''t|can''t|won''t)\b'
+                '^(can|could|should|would|will|shall|may|might|is|are|was|were|am|do|does|did|have|has|had|isn\x27t|aren\x27t|doesn\x27t|don\x27t|didn\x27t|can\x27t|won\x27t|wouldn\x27t|couldn\x27t|shouldn\x27t)\s'
+                || '|^(what|why|how|when|where|which|who|whom|whose)\s+(\S+\s+)?(is|are|was|were|am|do|does|did|can|could|should|would|will|to|has|have|had|many|much|about|if|isn\x27t|aren\x27t|doesn\x27t|don\x27t|didn\x27t|can\x27t|won\x27t)\b'
             )
             and not regexp_matches(
                 lower(trim({{ body }})),
-                '^(what|how|when|where|why|which|who) (i|i''m|im|we|you|they|he|she|it|this|that)\s'
+                '^(what|how|when|where|why|which|who) (i|i\x27m|im|we|you|they|he|she|it|this|that)\s'
             )
         )
         or regexp_matches(
@@ -90,7 +92,7 @@
             '^(как|почему|зачем|что|где|когда|куда|откуда|сколько|какой|какая|какие|можно ли)\s'
         )
         or regexp_matches(lower({{ body }}), '(^|[^\p{L}-])(почему|зачем)([^\p{L}-]|$)')
-        or regexp_matches(lower({{ body }}), 'не\s?понимаю|непонятн|не\s?понял|объясните|不懂|不明白|没懂|没听懂|不太理解|不理解|\bi (don''t|do not) (understand|get)\b|\bi''m (confused|lost)\b|\bi am (confused|lost)\b')
+        or regexp_matches(lower({{ body }}), 'не\s?понимаю|непонятн|не\s?понял|объясните|不懂|不明白|没懂|没听懂|不太理解|不理解|\bi (don\x27t|do not) (understand|get)\b|\bi\x27m (confused|lost)\b|\bi am (confused|lost)\b')
     )
 {%- endmacro %}
 
@@ -107,8 +109,8 @@
     regexp_matches(
         lower({{ body }}),
         '听不到|听不见|听不清|没声音|没有声音|声音.{0,3}(小|断|卡)|网络.{0,3}(卡|慢|不好)|网速|杂音|回音|有人说话|卡了|卡住|卡顿|好卡|很卡|有点卡|又卡|静音|静下音|闭麦|关麦|关下麦|黑屏|花屏|掉线|断线|断了|看不到|看不见|看不清|屏幕(没|不)'
-        || '|can''?t hear|cannot hear|can not hear|could ?n''?t hear|no sound|no audio|audio (is )?(bad|off|cut)|frozen|freez|\blag|laggy|(internet|wifi|wi-fi|network|connection) (is )?(so |very |really )?(slow|down|bad)'
-        || '|(you''?re|you are|is) (on )?mute|unmute|can''?t see|cannot see|screen (is )?(not|isn''?t) (showing|shared|visible)|black screen|mic (is )?(not|isn''?t) working|mic doesn''?t work|disconnected|dropped out|lost connection|connection (is )?(bad|poor|unstable)'
+        || '|can\x27?t hear|cannot hear|can not hear|could ?n\x27?t hear|no sound|no audio|audio (is )?(bad|off|cut)|frozen|freez|\blag|laggy|(internet|wifi|wi-fi|network|connection) (is )?(so |very |really )?(slow|down|bad)'
+        || '|(you\x27?re|you are|is) (on )?mute|unmute|can\x27?t see|cannot see|screen (is )?(not|isn\x27?t) (showing|shared|visible)|black screen|mic (is )?(not|isn\x27?t) working|mic doesn\x27?t work|disconnected|dropped out|lost connection|connection (is )?(bad|poor|unstable)'
         || '|не слышно|не видно|звук|лагает|зависл'
     )
 {%- endmacro %}
@@ -182,17 +184,20 @@
 
 {% macro answer_stop_words() -%}
     {#- English words that say nothing about a topic: function words, question words, auxiliaries, chat fillers. -#}
-    ['the','and','but','for','nor','yet','with','from','into','onto','about','over','under','than','then','that',
+    {%- set words -%}
+    'the','and','but','for','nor','yet','with','from','into','onto','about','over','under','than','then','that',
      'this','these','those','there','here','what','why','how','when','where','which','who','whom','whose','is','are',
      'was','were','be','been','being','am','do','does','did','doing','done','have','has','had','can','could','should',
      'would','will','shall','may','might','must','not','no','yes','yeah','yep','you','your','yours','we','our','us',
      'they','them','their','he','him','his','she','her','it','its','me','my','mine','an','as','at','by','if','in',
      'of','on','or','so','to','up','too','also','just','only','any','some','all','more','most','other','such','very',
      'really','get','got','go','going','make','made','one','like','well','please','thanks','thank','ok','okay',
-     'hi','hello','im','ive','youre','dont','doesnt','isnt','cant','wont','didnt','thats','it''s','i''m','don''t',
+     'hi','hello','im','ive','youre','dont','doesnt','isnt','cant','wont','didnt','thats','it' || chr(39) || 's','i' || chr(39) || 'm','don' || chr(39) || 't',
      'anyone','someone','everyone','anybody','everybody','question','questions','right','sure','good','great',
      'now','still','again','know','think','mean','see','need','want','way','thing','things','lot','bit','much','many',
-     'because','since','maybe','actually','though']
+     'because','since','maybe','actually','though'
+    {%- endset -%}
+    {{ list_of(words) }}
 {%- endmacro %}
 
 {% macro content_terms(body) -%}
@@ -209,20 +214,16 @@
         earlier bigram pass cost the square of the length), and an answer's terms are in its opening.
     -#}
     {%- set body = "left(" ~ body ~ ", " ~ var('content_terms_max_chars') ~ ")" -%}
-    list_sort(list_distinct(list_concat(
-        list_transform(
-            list_filter(
-                regexp_extract_all(lower({{ strip_urls(body) }}), '[a-z][a-z0-9+#_''\-]*[a-z0-9+#]|[0-9]+(\.[0-9]+)?'),
-                lambda w: not list_contains({{ answer_stop_words() }}, w)
-            ),
-            lambda w: left(regexp_replace(w, '([^s])s$', '\1'), 5)
+    {%- set words = re_extract_all('lower(' ~ strip_urls(body) ~ ')', "'[a-z][a-z0-9+#_\\x27\\-]*[a-z0-9+#]|[0-9]+(\\.[0-9]+)?'") -%}
+    {#- the bigrams of each run of two or more Han characters (the text is cleaned once per message) -#}
+    {%- set runs = re_extract_all(re_replace_all(body, han_function_chars(), "' '"), "'\\p{Han}{2,}'") -%}
+    array_sort(array_distinct({{ concat_lists(
+        list_map(
+            list_where(words, 'w', 'not array_contains(' ~ answer_stop_words() ~ ', w)'),
+            'w', "left(" ~ re_replace_first('w', "'([^s])s$'", "'" ~ re_group(1) ~ "'") ~ ", 5)"
         ),
-        {#- the bigrams of each run of two or more Han characters (the text is cleaned once per message) -#}
-        flatten(list_transform(
-            regexp_extract_all(regexp_replace({{ body }}, {{ han_function_chars() }}, ' ', 'g'), '\p{Han}{2,}'),
-            lambda run: list_transform(range(1, length(run)), lambda i: substr(run, i, 2))
-        ))
-    )))
+        'flatten(' ~ list_map(runs, 'run', list_map(int_range(1, 'length(run)'), 'i', 'substr(run, i, 2)')) ~ ')'
+    ) }}))
 {%- endmacro %}
 
 {% macro han_function_chars() -%}
@@ -237,12 +238,10 @@
         rather than a whole bigram ("是学习出来的？" - "学的"). Function characters
         (han_function_chars) are removed first; only the first content_terms_max_chars characters are read.
     -#}
-    list_sort(list_distinct(
-        regexp_extract_all(
-            regexp_replace(left({{ body }}, {{ var('content_terms_max_chars') }}), {{ han_function_chars() }}, '', 'g'),
-            '\p{Han}'
-        )
-    ))
+    array_sort(array_distinct({{ re_extract_all(
+        re_replace_all('left(' ~ body ~ ', ' ~ var('content_terms_max_chars') ~ ')', han_function_chars(), "''"),
+        "'\\p{Han}'"
+    ) }}))
 {%- endmacro %}
 
 {% macro strip_address(body_lower) -%}
@@ -277,14 +276,14 @@
         link (a URL), number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
         `yesno` only at the start, so "no idea what you mean" is not a "no".
     -#}
-    list_filter([
+    {%- set cues -%}
         case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
-            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that''s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行|да|нет|конечно)([^a-zа-яё]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
+            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that\x27s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行|да|нет|конечно)([^a-zа-яё]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
             then 'yesno' end,
         case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
-            '(^|\n)(maybe|perhaps|probably|possibly|sometimes|i think so|i don''t think so|i guess so|not always|not sure|可能|也许|大概|应该是|应该不|不一定|有时候|возможно|наверное|иногда|не всегда)([^a-zа-яё]|$)')
+            '(^|\n)(maybe|perhaps|probably|possibly|sometimes|i think so|i don\x27t think so|i guess so|not always|not sure|可能|也许|大概|应该是|应该不|不一定|有时候|возможно|наверное|иногда|не всегда)([^a-zа-яё]|$)')
             then 'hedge' end,
-        case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that''s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然|потому что|так как|из-за|поэтому|чтобы')
+        case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that\x27s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然|потому что|так как|из-за|поэтому|чтобы')
             then 'because' end,
         case when regexp_matches(lower({{ body }}), '\byou (can|could|need|have to|should|just|might)\b|\b(use|try|click|go to|run|type|open|press|set|add|call|install)\b|\bby (using|adding|setting)\b|[a-z_]+\.[a-z_]+\(|用|先|直接|通过|打开|点击|设置|加上|改成|换成|就行|就可以|即可')
             then 'method' end,
@@ -296,11 +295,12 @@
             then 'link' end,
         case when regexp_matches(lower({{ body }}), '[0-9]|[一二三四五六七八九十两百千万]|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)\b')
             then 'number' end,
-        case when regexp_matches(lower({{ body }}), '就是|是指|指的是|意思是|相当于|等于|叫做|表示|\bmeans\b|refers to|stands for|\bis (a|an|the|when|how)\b|\bare (a|an|the)\b|\bit''?s (a|an|the|when|how)\b')
+        case when regexp_matches(lower({{ body }}), '就是|是指|指的是|意思是|相当于|等于|叫做|表示|\bmeans\b|refers to|stands for|\bis (a|an|the|when|how)\b|\bare (a|an|the)\b|\bit\x27?s (a|an|the|when|how)\b')
             then 'definition' end,
-        case when regexp_matches(lower({{ body }}), '\b(fine|works|working|moving|normal|ok|okay) (for|on|here|to) me\b|(it''s|is) (fine|ok|okay|working|moving)|\b(rejoin|re-join|reconnect|refresh|restart|reload)|正常|没卡|不卡|没有卡|能听到|听得到|听得见|能看到|看得到|看得见|重进|重新进|刷新|重启')
+        case when regexp_matches(lower({{ body }}), '\b(fine|works|working|moving|normal|ok|okay) (for|on|here|to) me\b|(it\x27s|is) (fine|ok|okay|working|moving)|\b(rejoin|re-join|reconnect|refresh|restart|reload)|正常|没卡|不卡|没有卡|能听到|听得到|听得见|能看到|看得到|看得见|重进|重新进|刷新|重启')
             then 'tech_ok' end
-    ], lambda c: c is not null)
+    {%- endset -%}
+    {{ list_where(list_of(cues), 'c', 'c is not null') }}
 {%- endmacro %}
 
 {% macro opens_yes_no(body) -%}
@@ -318,20 +318,20 @@
 {% macro cue_fits(form, cues, asks_yes_no) -%}
     {#- The question's form and a candidate's answer cues agree (see question_form / answer_cues); a yes/no or hedge fits any question that opens like a yes/no question (opens_yes_no). -#}
     (
-        (({{ form }} = 'yesno' or {{ asks_yes_no }}) and (list_contains({{ cues }}, 'yesno') or list_contains({{ cues }}, 'hedge')))
-        or ({{ form }} = 'why' and list_contains({{ cues }}, 'because'))
-        or ({{ form }} = 'how' and (list_contains({{ cues }}, 'method') or list_contains({{ cues }}, 'because') or list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'link')))
-        or ({{ form }} = 'when' and list_contains({{ cues }}, 'time'))
-        or ({{ form }} = 'where' and list_contains({{ cues }}, 'place'))
-        or ({{ form }} = 'quantity' and list_contains({{ cues }}, 'number'))
-        or ({{ form }} = 'what' and (list_contains({{ cues }}, 'definition') or list_contains({{ cues }}, 'place')))
-        or ({{ form }} = 'tech' and (list_contains({{ cues }}, 'tech_ok') or list_contains({{ cues }}, 'yesno')))
+        (({{ form }} = 'yesno' or {{ asks_yes_no }}) and (array_contains({{ cues }}, 'yesno') or array_contains({{ cues }}, 'hedge')))
+        or ({{ form }} = 'why' and array_contains({{ cues }}, 'because'))
+        or ({{ form }} = 'how' and (array_contains({{ cues }}, 'method') or array_contains({{ cues }}, 'because') or array_contains({{ cues }}, 'definition') or array_contains({{ cues }}, 'link')))
+        or ({{ form }} = 'when' and array_contains({{ cues }}, 'time'))
+        or ({{ form }} = 'where' and array_contains({{ cues }}, 'place'))
+        or ({{ form }} = 'quantity' and array_contains({{ cues }}, 'number'))
+        or ({{ form }} = 'what' and (array_contains({{ cues }}, 'definition') or array_contains({{ cues }}, 'place')))
+        or ({{ form }} = 'tech' and (array_contains({{ cues }}, 'tech_ok') or array_contains({{ cues }}, 'yesno')))
     )
 {%- endmacro %}
 
 {% macro cue_mismatch(form, cues, asks_yes_no) -%}
     {#- A message opening with yes/no to a question that asks why, how, what, when, where or how many (and does not open like a yes/no question). -#}
-    ({{ form }} not in ('yesno', 'tech') and not {{ asks_yes_no }} and list_contains({{ cues }}, 'yesno'))
+    ({{ form }} not in ('yesno', 'tech') and not {{ asks_yes_no }} and array_contains({{ cues }}, 'yesno'))
 {%- endmacro %}
 
 {% macro says_same_question(body_lower) -%}

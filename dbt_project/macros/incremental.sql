@@ -44,6 +44,14 @@
 {%- endmacro %}
 
 {% macro drop_build_leftovers() -%}
+    {{ return(adapter.dispatch('drop_build_leftovers', 'classchat')()) }}
+{%- endmacro %}
+
+{% macro default__drop_build_leftovers() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__drop_build_leftovers() -%}
     {#-
         on-run-end: drop the work tables a build leaves in the warehouse. dbt-duckdb's
         incremental Python models (question_topics) leave their `<model>__dbt_tmp<time>` table

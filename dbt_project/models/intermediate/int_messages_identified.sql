@@ -47,11 +47,11 @@ course_instructor as (
     select
         this.session_id,
         coalesce(
-            arg_max(named.instructor_key, named.session_date::varchar || '#' || named.session_id) filter (
+            max_by(named.instructor_key, named.session_date::string || '#' || named.session_id) filter (
                 where named.session_date < this.session_date
                     or (named.session_date = this.session_date and named.session_id <= this.session_id)
             ),
-            arg_min(named.instructor_key, named.session_date::varchar || '#' || named.session_id)
+            min_by(named.instructor_key, named.session_date::string || '#' || named.session_id)
         ) as instructor_key
     from files as this
     inner join files as named
@@ -94,7 +94,7 @@ identified as (
 final as (
 
     select
-        * exclude (roster_role, is_course_instructor, tag_role),
+        * except (roster_role, is_course_instructor, tag_role),
         case
             when message_kind = 'system' then 'system'
             when roster_role is not null then roster_role

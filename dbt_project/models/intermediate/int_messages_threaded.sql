@@ -37,7 +37,7 @@ nearest_target as (
 
     select
         quoting.message_id,
-        arg_max(targets.message_id, targets.seq) as quoted_message_id
+        max_by(targets.message_id, targets.seq) as quoted_message_id
     from quoting
     inner join targets
         on quoting.session_id = targets.session_id

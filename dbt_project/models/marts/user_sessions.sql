@@ -1,7 +1,7 @@
 -- One row per person per session they posted in, or attended by an attendance report (a chat session's
 -- report; docs/attendance.md). role_rank is the rank of role in the one
 -- precedence between roles (macro role_rank: 1 instructor, 2 ta, 3 student, 4 unknown): a
--- person's role over several sessions is the role of their lowest rank (arg_min(role, role_rank)),
+-- person's role over several sessions is the role of their lowest rank (min_by(role, role_rank)),
 -- so readers (the report, the export) never repeat the order. Without attendance reports
 -- minutes_present and share_present are null and is_silent_attendee false.
 with messages as (
@@ -14,7 +14,7 @@ with messages as (
 
 attended as (
 
-    select attendance.* exclude (landed_at), files.landed_at  -- the chat export's landing time
+    select attendance.* except (landed_at), files.landed_at  -- the chat export's landing time
     from {{ ref('attendance') }} as attendance
     inner join {{ ref('stg_lake__files') }} as files
         on attendance.session_id = files.session_id

@@ -28,7 +28,7 @@ current_messages as (
 renamed as (
 
     select
-        left(md5(session_id || '#' || cast(seq as varchar)), 16) as message_id,
+        left(md5(session_id || '#' || cast(seq as {{ dbt.type_string() }})), 16) as message_id,
         session_id,
         course_id,
         cast(seq as integer) as seq,
@@ -45,9 +45,7 @@ renamed as (
         reaction_target,
         is_reaction_removal,
         collected_reactions,
-        coalesce(
-            list_sum(list_transform(collected_reactions, lambda r: len(r.reactors))), 0
-        )::integer as n_collected_reactions,
+        coalesce({{ sum_of_sizes('collected_reactions', 'reactors') }}, 0)::integer as n_collected_reactions,
         source_file,
         cast(source_line as integer) as source_line,
         cast(n_lines as integer) as n_source_lines,

@@ -12,7 +12,7 @@ names as (
     select course_id, display_name, display_name as written_name, user_key, role, email, false as is_alias
     from roster
     union all
-    select course_id, display_name, unnest(aliases) as written_name, user_key, role, email, true as is_alias
+    select course_id, display_name, {{ explode_list('aliases') }} as written_name, user_key, role, email, true as is_alias
     from roster
 
 ),

@@ -1,0 +1,104 @@
+{#-
+    The few expressions whose spelling differs between DuckDB and Spark SQL, one macro each
+    (adapter.dispatch: default__ is DuckDB's, spark__ Spark's). Models and the other macros call
+    these instead of an engine's own function; docs/scaling.md lists what is left to move.
+-#}
+
+{% macro explode_list(list) -%}
+    {#- In a select list: one row per element of `list`. -#}
+    {{ return(adapter.dispatch('explode_list', 'classchat')(list)) }}
+{%- endmacro %}
+{% macro default__explode_list(list) -%} unnest({{ list }}) {%- endmacro %}
+{% macro spark__explode_list(list) -%} explode({{ list }}) {%- endmacro %}
+
+{% macro sum_of_sizes(list, field) -%}
+    {#- The sum, over the structs of `list`, of the length of their list `field` (null for an empty or null list). -#}
+    {{ return(adapter.dispatch('sum_of_sizes', 'classchat')(list, field)) }}
+{%- endmacro %}
+{% macro default__sum_of_sizes(list, field) -%}
+    list_sum(list_transform({{ list }}, lambda r: len(r.{{ field }})))
+{%- endmacro %}
+{% macro spark__sum_of_sizes(list, field) -%}
+    nullif(aggregate(transform({{ list }}, r -> size(r.{{ field }})), 0, (a, b) -> a + b), 0)
+{%- endmacro %}
+
+{% macro list_map(list, var, expr) -%}
+    {#- `expr` (in the variable `var`) of each element of `list`. -#}
+    {{ return(adapter.dispatch('list_map', 'classchat')(list, var, expr)) }}
+{%- endmacro %}
+{% macro default__list_map(list, var, expr) -%} list_transform({{ list }}, lambda {{ var }}: {{ expr }}) {%- endmacro %}
+{% macro spark__list_map(list, var, expr) -%} transform({{ list }}, {{ var }} -> {{ expr }}) {%- endmacro %}
+
+{% macro list_where(list, var, expr) -%}
+    {#- The elements of `list` for which `expr` (in the variable `var`) holds, in their order. -#}
+    {{ return(adapter.dispatch('list_where', 'classchat')(list, var, expr)) }}
+{%- endmacro %}
+{% macro default__list_where(list, var, expr) -%} list_filter({{ list }}, lambda {{ var }}: {{ expr }}) {%- endmacro %}
+{% macro spark__list_where(list, var, expr) -%} filter({{ list }}, {{ var }} -> {{ expr }}) {%- endmacro %}
+
+{% macro list_of(items) -%}
+    {#- A list literal of the comma-separated SQL expressions `items`. -#}
+    {{ return(adapter.dispatch('list_of', 'classchat')(items)) }}
+{%- endmacro %}
+{% macro default__list_of(items) -%} [{{ items }}] {%- endmacro %}
+{% macro spark__list_of(items) -%} array({{ items }}) {%- endmacro %}
+
+{% macro concat_lists(first, second) -%}
+    {{ return(adapter.dispatch('concat_lists', 'classchat')(first, second)) }}
+{%- endmacro %}
+{% macro default__concat_lists(first, second) -%} list_concat({{ first }}, {{ second }}) {%- endmacro %}
+{% macro spark__concat_lists(first, second) -%} concat({{ first }}, {{ second }}) {%- endmacro %}
+
+{% macro int_range(start, stop) -%}
+    {#- The integers from `start` up to, not including, `stop` (empty when stop <= start). -#}
+    {{ return(adapter.dispatch('int_range', 'classchat')(start, stop)) }}
+{%- endmacro %}
+{% macro default__int_range(start, stop) -%} range({{ start }}, {{ stop }}) {%- endmacro %}
+{% macro spark__int_range(start, stop) -%}
+    filter(sequence({{ start }}, greatest({{ start }}, {{ stop }})), i -> i < {{ stop }})
+{%- endmacro %}
+
+{% macro re_replace_all(text, pattern, replacement) -%}
+    {#- Every match of `pattern` (a SQL string literal) in `text` replaced; back-references as re_group(n). -#}
+    {{ return(adapter.dispatch('re_replace_all', 'classchat')(text, pattern, replacement)) }}
+{%- endmacro %}
+{% macro default__re_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+{% macro spark__re_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ spark_regex(pattern) }}, {{ replacement }})
+{%- endmacro %}
+
+{% macro re_replace_first(text, pattern, replacement) -%}
+    {#- The first match of `pattern` in `text` replaced (the patterns that use it are anchored, so it is the only one). -#}
+    {{ return(adapter.dispatch('re_replace_first', 'classchat')(text, pattern, replacement)) }}
+{%- endmacro %}
+{% macro default__re_replace_first(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }})
+{%- endmacro %}
+{% macro spark__re_replace_first(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ spark_regex(pattern) }}, {{ replacement }})
+{%- endmacro %}
+
+{% macro re_group(n) -%}
+    {#- Inside a replacement literal: the text of the pattern's group n. -#}
+    {{ return(adapter.dispatch('re_group', 'classchat')(n)) }}
+{%- endmacro %}
+{% macro default__re_group(n) -%} \{{ n }} {%- endmacro %}
+{% macro spark__re_group(n) -%} ${{ n }} {%- endmacro %}
+
+{% macro re_extract_all(text, pattern, group=0) -%}
+    {#- Every match of `pattern` in `text` (or of its group `group`), as a list. -#}
+    {{ return(adapter.dispatch('re_extract_all', 'classchat')(text, pattern, group)) }}
+{%- endmacro %}
+{% macro default__re_extract_all(text, pattern, group) -%}
+    regexp_extract_all({{ text }}, {{ pattern }}, {{ group }})
+{%- endmacro %}
+{% macro spark__re_extract_all(text, pattern, group) -%}
+    regexp_extract_all({{ text }}, {{ spark_regex(pattern) }}, {{ group }})
+{%- endmacro %}
+
+{% macro spark_regex(pattern) -%}
+    {#- A pattern (SQL) in Java's dialect: see spark_regex_sql (macros/lake.sql). -#}
+    {{ spark_regex_sql(pattern) }}
+{%- endmacro %}
