@@ -102,3 +102,14 @@
     {#- A pattern (SQL) in Java's dialect: see spark_regex_sql (macros/lake.sql). -#}
     {{ spark_regex_sql(pattern) }}
 {%- endmacro %}
+
+{% macro all_columns_but(columns, relation=none) -%}
+    {#- In a select list: every column (of `relation`, if given) except the comma-separated `columns`. -#}
+    {{ return(adapter.dispatch('all_columns_but', 'classchat')(columns, relation)) }}
+{%- endmacro %}
+{% macro default__all_columns_but(columns, relation) -%}
+    {{ relation ~ '.' if relation else '' }}* exclude ({{ columns }})
+{%- endmacro %}
+{% macro spark__all_columns_but(columns, relation) -%}
+    {{ relation ~ '.' if relation else '' }}* except ({{ columns }})
+{%- endmacro %}

@@ -94,7 +94,7 @@ identified as (
 final as (
 
     select
-        * except (roster_role, is_course_instructor, tag_role),
+        {{ all_columns_but('roster_role, is_course_instructor, tag_role') }},
         case
             when message_kind = 'system' then 'system'
             when roster_role is not null then roster_role

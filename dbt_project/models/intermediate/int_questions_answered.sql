@@ -28,7 +28,11 @@
 -- near each question, not with the square of a session's length; and a question meets at most
 -- answer_max_candidates substantive messages (plus every Zoom reply to it), so a busy chat's
 -- window does not multiply the pairs.
-{{ config(materialized='table' if target.type == 'spark' else 'session_batched', batch_input='int_messages_classified', batch_rows=var('answer_batch_messages')) }}
+{{ config(
+    materialized='table' if target.type == 'spark' else 'session_batched',
+    batch_input='int_messages_classified',
+    batch_rows=var('answer_batch_messages'),
+) }}
 {% set window = var('answer_window_minutes') %}
 {% set quick = var('answer_quick_minutes') %}
 {% set ack_window = var('ack_window_minutes') %}
@@ -429,7 +433,7 @@ linked as (
         *,
         row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank
     from (
-        select * except (strength_rank) from first_assignment
+        select {{ all_columns_but('strength_rank') }} from first_assignment
         where answer_id not in (select answer_id from moved)
         union all by name
         select * from moved

@@ -14,7 +14,7 @@ with messages as (
 
 attended as (
 
-    select attendance.* except (landed_at), files.landed_at  -- the chat export's landing time
+    select {{ all_columns_but('landed_at', 'attendance') }}, files.landed_at  -- the chat export's landing time
     from {{ ref('attendance') }} as attendance
     inner join {{ ref('stg_lake__files') }} as files
         on attendance.session_id = files.session_id

@@ -28,7 +28,7 @@ current_messages as (
 renamed as (
 
     select
-        left(md5(session_id || '#' || cast(seq as {{ dbt.type_string() }})), 16) as message_id,
+        left(md5(session_id || '#' || cast(seq as string)), 16) as message_id,
         session_id,
         course_id,
         cast(seq as integer) as seq,
