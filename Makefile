@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 .PHONY: demo test lint install bench clean
 
@@ -15,11 +16,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
+# the Spark extra (pyspark, dbt-spark; about 450 MB) only for the tests: tests/test_spark.py builds on it
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,spark]'
+	touch $(SPARK_STAMP)
+
 demo: $(STAMP)
 	CLASSCHAT_DATA_DIR=$${CLASSCHAT_DATA_DIR:-data} $(BIN)/classchat demo
 
 # one worker per core, each test file on one worker (its module fixtures build once): about 9 min on 2 cores (582 tests, 28 Nov)
-test: $(STAMP)
+test: $(STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)

@@ -113,3 +113,68 @@
 {% macro spark__all_columns_but(columns, relation) -%}
     {{ relation ~ '.' if relation else '' }}* except ({{ columns }})
 {%- endmacro %}
+
+{% macro list_agg(expr, order_by=none) -%}
+    {#- Aggregate: the values of `expr` as a list (nulls left out), in the order of `order_by` if given. -#}
+    {{ return(adapter.dispatch('list_agg', 'classchat')(expr, order_by)) }}
+{%- endmacro %}
+{% macro default__list_agg(expr, order_by) -%}
+    list({{ expr }}{{ ' order by ' ~ order_by if order_by else '' }}) filter (where {{ expr }} is not null)
+{%- endmacro %}
+{% macro spark__list_agg(expr, order_by) -%}
+    {%- if order_by -%}
+        transform(array_sort(collect_list(named_struct('o', {{ order_by }}, 'v', {{ expr }}))), s -> s.v)
+    {%- else -%}
+        collect_list({{ expr }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro list_length(list) -%}
+    {{ return(adapter.dispatch('list_length', 'classchat')(list)) }}
+{%- endmacro %}
+{% macro default__list_length(list) -%} len({{ list }}) {%- endmacro %}
+{% macro spark__list_length(list) -%} size({{ list }}) {%- endmacro %}
+
+{% macro minutes(n) -%}
+    {#- An interval of `n` minutes (`n` an integer expression). -#}
+    {{ return(adapter.dispatch('minutes', 'classchat')(n)) }}
+{%- endmacro %}
+{% macro default__minutes(n) -%} to_minutes(cast({{ n }} as bigint)) {%- endmacro %}
+{% macro spark__minutes(n) -%} make_dt_interval(0, 0, {{ n }}, 0) {%- endmacro %}
+
+{% macro seconds_between(start, stop) -%}
+    {#- Whole seconds from `start` to `stop` (timestamps). -#}
+    {{ return(adapter.dispatch('seconds_between', 'classchat')(start, stop)) }}
+{%- endmacro %}
+{% macro default__seconds_between(start, stop) -%} date_diff('second', {{ start }}, {{ stop }}) {%- endmacro %}
+{% macro spark__seconds_between(start, stop) -%} timestampdiff(SECOND, {{ start }}, {{ stop }}) {%- endmacro %}
+
+{% macro join_integers(alias, column, start, stop) -%}
+    {#- In a from clause, after the last join: each row once for each integer `column` from `start` up to, not including, `stop`. -#}
+    {{ return(adapter.dispatch('join_integers', 'classchat')(alias, column, start, stop)) }}
+{%- endmacro %}
+{% macro default__join_integers(alias, column, start, stop) -%}
+    cross join unnest(range({{ start }}, {{ stop }})) as {{ alias }} ({{ column }})
+{%- endmacro %}
+{% macro spark__join_integers(alias, column, start, stop) -%}
+    lateral view explode(sequence({{ start }}, {{ stop }} - 1)) {{ alias }} as {{ column }}
+{%- endmacro %}
+
+{% macro top_row(query, partition_by, order_by, drop=none) -%}
+    {#-
+        The first row of each group of `query` (a select), by `order_by`, without the helper
+        columns `drop` (comma-separated): DuckDB's qualify, which Spark has not.
+    -#}
+    select {{ all_columns_but('_row_in_group' ~ (', ' ~ drop if drop else '')) }} from (
+        select *, row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as _row_in_group
+        from ({{ query }}) as _grouped
+    ) as _ranked
+    where _row_in_group = 1
+{%- endmacro %}
+
+{% macro minute_series(first, last) -%}
+    {#- The minutes from `first` to `last` (timestamps on a minute), both included, as a list. -#}
+    {{ return(adapter.dispatch('minute_series', 'classchat')(first, last)) }}
+{%- endmacro %}
+{% macro default__minute_series(first, last) -%} generate_series({{ first }}, {{ last }}, interval 1 minute) {%- endmacro %}
+{% macro spark__minute_series(first, last) -%} sequence({{ first }}, {{ last }}, interval 1 minute) {%- endmacro %}

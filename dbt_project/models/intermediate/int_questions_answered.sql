@@ -43,7 +43,7 @@ with messages as (
 
     select
         *,
-        count(*) filter (where is_substantive) over (
+        count(case when is_substantive then 1 end) over (
             partition by session_id order by seq rows between unbounded preceding and current row
         ) as substantive_upto
     from {{ ref('int_messages_classified') }}
@@ -93,7 +93,7 @@ addressed as (
 
     select
         candidates.message_id,
-        list_distinct(list(people.user_id)) as addressed_user_ids
+        array_distinct({{ list_agg('people.user_id') }}) as addressed_user_ids
     from candidate_messages as candidates
     inner join people
         on candidates.session_id = people.session_id
@@ -124,10 +124,10 @@ question_minutes as (
     select
         questions.message_id as question_id,
         questions.session_id,
-        questions.minute_at + to_minutes(cast(step as bigint)) as minute_at,
+        questions.minute_at + {{ minutes('step') }} as minute_at,
         questions.substantive_upto
     from questions
-    cross join unnest(range(0, {{ window }} + 1)) as steps (step)
+    {{ join_integers('steps', 'step', 0, window + 1) }}
 
 ),
 
@@ -198,13 +198,13 @@ pairs as (
             ))
             or (candidates.is_private and candidates.recipient_key = questions.sender_key)
         ) as addresses_asker,
-        coalesce(len(list_filter(candidates.addressed_user_ids, lambda u: u != questions.user_id)) > 0, false)
+        coalesce({{ list_length(list_where('candidates.addressed_user_ids', 'u', 'u != questions.user_id')) }} > 0, false)
             as addresses_someone_else,
         greatest(
-            coalesce(len(list_intersect(questions.content_terms, candidates.content_terms)), 0),
+            coalesce({{ list_length('array_intersect(questions.content_terms, candidates.content_terms)') }}, 0),
             -- echo: a terse Han answer repeats a character of the question ("是学习出来的？" - "学的")
-            case when len(candidates.content_chars) between 1 and {{ var('echo_max_chars') }}
-                and len(list_intersect(questions.content_chars, candidates.content_chars)) > 0 then 1 else 0 end
+            case when {{ list_length('candidates.content_chars') }} between 1 and {{ var('echo_max_chars') }}
+                and {{ list_length('array_intersect(questions.content_chars, candidates.content_chars)') }} > 0 then 1 else 0 end
         ) as n_shared_terms,
         coalesce({{ cue_fits('questions.question_form', 'candidates.answer_cues', 'questions.asks_yes_no') }}, false) as cue_fits,
         coalesce({{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'questions.asks_yes_no') }}, false)
@@ -212,7 +212,7 @@ pairs as (
         coalesce(candidates.role in ('instructor', 'ta'), false) as is_staff,
         coalesce(candidates.is_thanks, false) as is_thanks,
         candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
-        candidates.sent_at > questions.sent_at + to_minutes({{ quick }}) as is_late,
+        candidates.sent_at > questions.sent_at + interval {{ quick }} minute as is_late,
         repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again
     from pair_keys
     inner join questions on pair_keys.question_id = questions.message_id
@@ -221,7 +221,7 @@ pairs as (
     where candidates.seq > questions.seq
         and candidates.user_id != questions.user_id
         and (
-            candidates.sent_at <= questions.sent_at + to_minutes({{ window }})
+            candidates.sent_at <= questions.sent_at + interval {{ window }} minute
             or candidates.reply_to_message_id = questions.message_id
         )
         and (not candidates.is_private or candidates.recipient_key = questions.sender_key)
@@ -235,7 +235,7 @@ thanks as (
 
     select
         messages.message_id,
-        list(people.user_id) filter (where people.user_id is not null) as named_user_ids
+        {{ list_agg('people.user_id') }} as named_user_ids
     from messages
     left join people
         on messages.session_id = people.session_id
@@ -258,16 +258,16 @@ acknowledged as (
         min_by(
             thanks.message_id is not null
                 and asker_messages.substantive_upto = pairs.substantive_upto
-                and (coalesce(len(thanks.named_user_ids), 0) = 0 or list_contains(thanks.named_user_ids, pairs.answerer_user_id)),
+                and (coalesce({{ list_length('thanks.named_user_ids') }}, 0) = 0 or array_contains(thanks.named_user_ids, pairs.answerer_user_id)),
             asker_messages.seq
         ) as is_acknowledged_next,
-        bool_or(coalesce(list_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name
+        bool_or(coalesce(array_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name
     from pairs
     inner join messages as asker_messages
         on pairs.session_id = asker_messages.session_id
         and pairs.asker_user_id = asker_messages.user_id
         and asker_messages.seq > pairs.answer_seq
-        and asker_messages.sent_at <= pairs.answered_at + to_minutes({{ ack_window }})
+        and asker_messages.sent_at <= pairs.answered_at + interval {{ ack_window }} minute
     left join thanks
         on asker_messages.message_id = thanks.message_id
     group by pairs.question_id, pairs.answer_id
@@ -286,7 +286,7 @@ asker_done as (
         on questions.session_id = asker_messages.session_id
         and questions.user_id = asker_messages.user_id
         and asker_messages.seq > questions.seq
-        and asker_messages.sent_at <= questions.sent_at + to_minutes({{ window }})
+        and asker_messages.sent_at <= questions.sent_at + interval {{ window }} minute
     inner join thanks
         on asker_messages.message_id = thanks.message_id
     group by questions.message_id
@@ -334,8 +334,7 @@ scored as (
 -- first pass: who answered which question without the helper signal
 first_pass as (
 
-    select * from scored
-    qualify row_number() over (partition by answer_id order by base_score desc, question_seq desc) = 1
+    {{ top_row('select * from scored', 'answer_id', 'base_score desc, question_seq desc') }}
 
 ),
 
@@ -362,7 +361,7 @@ helpers as (
     select
         first_links.session_id,
         first_links.answerer_user_id,
-        list(first_links.answer_seq) as answer_seqs
+        {{ list_agg('first_links.answer_seq') }} as answer_seqs
     from first_links
     left join asked
         on first_links.session_id = asked.session_id
@@ -377,7 +376,7 @@ rescored_signals as (
     select
         scored.*,
         not scored.is_staff
-            and coalesce(len(list_filter(helpers.answer_seqs, lambda s: s < scored.answer_seq)), 0)
+            and coalesce({{ list_length(list_where('helpers.answer_seqs', 's', 's < scored.answer_seq')) }}, 0)
                 >= {{ var('helper_min_answers') }}
             as is_helper
     from scored
@@ -403,8 +402,7 @@ first_assignment as (
         *,
         row_number() over (partition by question_id order by score desc, answer_seq) as strength_rank
     from (
-        select * from rescored
-        qualify row_number() over (partition by answer_id order by score desc, question_seq desc) = 1
+        {{ top_row('select * from rescored', 'answer_id', 'score desc, question_seq desc') }}
     ) as best_fit
     where score >= {{ threshold }}
 
@@ -415,6 +413,7 @@ first_assignment as (
 -- take every message of the burst)
 moved as (
 
+    {%- set candidates -%}
     select rescored.*
     from rescored
     inner join first_assignment as secondary
@@ -423,7 +422,8 @@ moved as (
     where rescored.score >= {{ threshold }}
         and (rescored.is_reply or rescored.addresses_asker or rescored.n_shared_terms > 0 or rescored.cue_fits)
         and rescored.question_id not in (select question_id from first_assignment)
-    qualify row_number() over (partition by rescored.answer_id order by rescored.score desc, rescored.question_seq desc) = 1
+    {%- endset %}
+    {{ top_row(candidates, 'answer_id', 'score desc, question_seq desc') }}
 
 ),
 
@@ -435,7 +435,7 @@ linked as (
     from (
         select {{ all_columns_but('strength_rank') }} from first_assignment
         where answer_id not in (select answer_id from moved)
-        union all by name
+        union all
         select * from moved
     ) as assigned
 
@@ -445,7 +445,7 @@ per_question as (
 
     select
         question_id,
-        list(answer_id order by answer_seq) as answer_message_ids,
+        {{ list_agg('answer_id', 'answer_seq') }} as answer_message_ids,
         min(answered_at) as first_answered_at
     from linked
     group by question_id
@@ -459,7 +459,7 @@ best as (
         answer_id,
         answerer_user_id,
         score,
-        list_filter([
+        {%- set evidence -%}
             case when is_reply then 'reply' end,
             case when addresses_asker then 'addresses_asker' end,
             case when addresses_someone_else and not addresses_asker and not is_reply then 'addresses_other' end,
@@ -475,7 +475,8 @@ best as (
             case when is_late then 'late' end,
             case when asked_again then 'asked_again' end,
             case when after_asker_done then 'after_asker_done' end
-        ], lambda s: s is not null) as evidence
+        {%- endset %}
+        {{ list_where(list_of(evidence), 's', 's is not null') }} as evidence
     from linked
     where strength_rank = 1
 
@@ -503,12 +504,12 @@ same_question as (
     inner join questions as later
         on earlier.session_id = later.session_id
         and later.seq > earlier.seq
-        and later.sent_at <= earlier.sent_at + to_minutes({{ window }})
+        and later.sent_at <= earlier.sent_at + interval {{ window }} minute
     left join previous_question on later.message_id = previous_question.message_id
     where (
             earlier.user_id = later.user_id
             and later.substantive_upto = earlier.substantive_upto
-            and later.sent_at <= earlier.sent_at + to_minutes({{ quick }})
+            and later.sent_at <= earlier.sent_at + interval {{ quick }} minute
         )
         or (
             previous_question.previous_id = earlier.message_id
@@ -516,9 +517,9 @@ same_question as (
             and later.says_same_question
         )
         or (
-            len(list_intersect(earlier.content_terms, later.content_terms)) >= {{ var('same_question_min_terms') }}
-            and len(list_intersect(earlier.content_terms, later.content_terms))
-                = least(len(earlier.content_terms), len(later.content_terms))
+            {{ list_length('array_intersect(earlier.content_terms, later.content_terms)') }} >= {{ var('same_question_min_terms') }}
+            and {{ list_length('array_intersect(earlier.content_terms, later.content_terms)') }}
+                = least({{ list_length('earlier.content_terms') }}, {{ list_length('later.content_terms') }})
         )
 
 ),
@@ -533,6 +534,7 @@ same_question_both_ways as (
 
 inherited_best as (
 
+    {%- set candidates -%}
     select
         same_question_both_ways.question_id,
         questions.seq as question_seq,
@@ -540,7 +542,8 @@ inherited_best as (
         best.answer_id,
         best.answerer_user_id,
         best.score,
-        list_append(best.evidence, 'same_question') as evidence
+        array_append(best.evidence, 'same_question') as evidence,
+        answers.seq as _answer_seq
     from same_question_both_ways
     inner join questions on same_question_both_ways.question_id = questions.message_id
     -- (noqa AL04 below: `best` is read again in the where clause, not aliased twice)
@@ -548,9 +551,8 @@ inherited_best as (
     inner join messages as answers on best.answer_id = answers.message_id
     where answers.seq > questions.seq
         and same_question_both_ways.question_id not in (select question_id from best)
-    qualify row_number() over (
-        partition by same_question_both_ways.question_id order by best.score desc, answers.seq
-    ) = 1
+    {%- endset %}
+    {{ top_row(candidates, 'question_id', 'score desc, _answer_seq', drop='_answer_seq') }}
 
 ),
 
@@ -563,7 +565,7 @@ inherited as (
         any_value(inherited_best.answerer_user_id) as answerer_user_id,
         any_value(inherited_best.score) as score,
         any_value(inherited_best.evidence) as evidence,
-        list(linked.answer_id order by linked.answer_seq) as answer_message_ids,
+        {{ list_agg('linked.answer_id', 'linked.answer_seq') }} as answer_message_ids,
         min(linked.answered_at) as first_answered_at
     from inherited_best
     inner join linked
@@ -596,15 +598,15 @@ final as (
         chosen.answer_message_ids,
         case
             when chosen.answer_id is null then null
-            when list_contains(chosen.evidence, 'reply') then 'reply'
-            when list_contains(chosen.evidence, 'addresses_asker') then 'mention'
+            when array_contains(chosen.evidence, 'reply') then 'reply'
+            when array_contains(chosen.evidence, 'addresses_asker') then 'mention'
             else 'evidence'
         end as answer_rule,
         cast(chosen.score as double) as answer_score,
         chosen.evidence as answer_evidence,
         answers.user_id as answerer_user_id,
         chosen.first_answered_at as answered_at,
-        date_diff('second', questions.sent_at, chosen.first_answered_at) as response_seconds,
+        {{ seconds_between('questions.sent_at', 'chosen.first_answered_at') }} as response_seconds,
         case
             when answers.message_id is null then null
             when answers.role in ('instructor', 'ta') then answers.role

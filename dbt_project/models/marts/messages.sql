@@ -18,7 +18,7 @@ answers as (
     select
         answer_id as message_id,
         min_by(question_id, asked_at) as answers_message_id
-    from (select question_id, asked_at, unnest(answer_message_ids) as answer_id from questions) as answer_rows
+    from (select question_id, asked_at, {{ explode_list('answer_message_ids') }} as answer_id from questions) as answer_rows
     group by answer_id
 
 ),

@@ -29,7 +29,7 @@ minutes as (
         session_id,
         course_id,
         landed_at,
-        unnest(generate_series(first_minute, last_minute, interval 1 minute)) as minute_at
+        {{ explode_list(minute_series('first_minute', 'last_minute')) }} as minute_at
     from sessions
 
 ),

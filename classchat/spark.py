@@ -1,0 +1,99 @@
+"""Apache Spark as the engine of the dbt build (issue 13; `pip install 'classchat[spark]'`).
+
+dbt-spark's `session` method runs Spark inside this process: its cursor asks
+`SparkSession.builder...getOrCreate()` for every statement. `start_session` creates that session
+first, with the configuration of the `spark` output of dbt_project/profiles.yml (the one place for
+it), and registers on it the functions the models call that Spark SQL does not have and that a SQL
+function cannot define: `jaro_winkler_similarity`, with the very algorithm DuckDB uses (rapidfuzz's,
+equal to DuckDB's built-in to the last digit). dbt then finds the session ready.
+
+What builds on Spark so far, and what does not yet, is in docs/scaling.md ("Spark").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from classchat.config import DBT_PROJECT_DIR, Paths, offline_environment
+
+SPARK_TARGET = "spark"
+
+
+def spark_settings(paths: Paths) -> dict[str, str]:
+    """The `server_side_parameters` of the spark output of profiles.yml, rendered for `paths`."""
+    import jinja2
+    import yaml
+
+    offline_environment(paths.data_dir)
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    params = profile["classchat"]["outputs"][SPARK_TARGET]["server_side_parameters"]
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+
+    def env_var(name: str, default: str | None = None) -> str:
+        value = os.environ.get(name, default)
+        if value is None:
+            raise KeyError(f"profiles.yml needs the environment variable {name}")
+        return value
+
+    return {str(k): env.from_string(str(v)).render(env_var=env_var) for k, v in params.items()}
+
+
+def jaro_winkler_similarity(a: str | None, b: str | None) -> float | None:
+    """DuckDB's jaro_winkler_similarity (null in, null out)."""
+    from rapidfuzz.distance import JaroWinkler
+
+    if a is None or b is None:
+        return None
+    return float(JaroWinkler.similarity(a, b))
+
+
+def start_session(paths: Paths):
+    """The Spark session dbt-spark will use for `paths`, with classchat's functions registered."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import DoubleType
+
+    (Path(paths.data_dir) / "spark").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the UDFs' workers run this interpreter
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in spark_settings(paths).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.udf.register("jaro_winkler_similarity", jaro_winkler_similarity, DoubleType())
+    return session
+
+
+# The models that build on Spark so far (docs/scaling.md, "Spark"): the lake's staging views and the
+# per-message and answer layers. The rest (the attendance chain, whose name matching and question
+# topics run Python, and the marts on top of it) are DuckDB-only until they are moved.
+SPARK_MODELS = ("staging", "int_messages_identified", "int_messages_threaded", "int_messages_classified",
+                "int_questions_answered")
+
+
+def build(paths: Paths, select: tuple[str, ...] = SPARK_MODELS) -> list[str]:
+    """`dbt run --target spark` of `select` over the lake of `paths`, in this process; returns one line
+    per node that failed (empty on success). Its tables land in <data dir>/spark/warehouse/main.db."""
+    from dbt.cli.main import dbtRunner
+
+    start_session(paths)
+    dbt_dir = paths.data_dir / ".dbt"
+    res = dbtRunner().invoke([
+        "--quiet", "run", "--target", SPARK_TARGET, "--select", *select,
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(dbt_dir / "target-spark"), "--log-path", str(dbt_dir / "logs"),
+    ])
+    if res.exception is not None:
+        return [f"dbt could not run: {res.exception}"]
+    return [
+        f"{r.node.name}: {(r.message or str(r.status)).strip().splitlines()[0]}"
+        for r in (res.result or []) if str(r.status).lower() not in ("success", "pass")
+    ]
+
+
+if __name__ == "__main__":  # python -m classchat.spark DATA_DIR: build SPARK_MODELS there, exit 1 on failure
+    import sys as _sys
+
+    failed = build(Paths(Path(_sys.argv[1]).resolve()))
+    print("\n".join(failed) or "spark build: ok")
+    raise SystemExit(1 if failed else 0)
