@@ -86,6 +86,7 @@ def test_the_ported_models_build_on_spark_to_duckdbs_rows(tmp_path: Path) -> Non
     built = _tables(spark_tables)
     # every ported table model is there (the staging models are views, with no files of their own)
     assert built == sorted(m for m in SPARK_MODELS if m != "staging")
+    assert "messages" in built and "int_questions_answered" in built
 
     con = duckdb.connect()
     con.execute(f"attach '{paths.warehouse}' as duck (read_only)")

@@ -127,7 +127,7 @@ question_minutes as (
         questions.minute_at + {{ minutes('step') }} as minute_at,
         questions.substantive_upto
     from questions
-    {{ join_integers('steps', 'step', 0, window + 1) }}
+    {{ join_integers('steps', 'step', 0, window ~ ' + 1') }}
 
 ),
 
@@ -258,7 +258,10 @@ acknowledged as (
         min_by(
             thanks.message_id is not null
                 and asker_messages.substantive_upto = pairs.substantive_upto
-                and (coalesce({{ list_length('thanks.named_user_ids') }}, 0) = 0 or array_contains(thanks.named_user_ids, pairs.answerer_user_id)),
+                and (
+                    coalesce({{ list_length('thanks.named_user_ids') }}, 0) = 0
+                    or array_contains(thanks.named_user_ids, pairs.answerer_user_id)
+                ),
             asker_messages.seq
         ) as is_acknowledged_next,
         bool_or(coalesce(array_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name
