@@ -83,8 +83,8 @@ def test_every_evidence_signal_has_words_for_staff():
     from classchat.reports.fmt import EVIDENCE_WORDS
 
     sql = (ROOT / "dbt_project" / "models" / "intermediate" / "int_questions_answered.sql").read_text("utf-8")
-    block = sql[sql.index("list_filter([") : sql.index("lambda s: s is not null) as evidence")]
-    signals = set(re.findall(r"then '([a-z_]+)' end", block)) | set(re.findall(r"list_append\([^,]+, '([a-z_]+)'\)", sql))
+    block = sql[sql.index("{%- set evidence -%}") : sql.index("as evidence\n")]
+    signals = set(re.findall(r"then '([a-z_]+)' end", block)) | set(re.findall(r"array_append\([^,]+, '([a-z_]+)'\)", sql))
     assert {"reply", "same_question", "after_asker_done"} <= signals  # the parse found the list
     assert signals <= set(EVIDENCE_WORDS), sorted(signals - set(EVIDENCE_WORDS))
 
