@@ -24,7 +24,7 @@ $(SPARK_STAMP): $(STAMP)
 demo: $(STAMP)
 	CLASSCHAT_DATA_DIR=$${CLASSCHAT_DATA_DIR:-data} $(BIN)/classchat demo
 
-# one worker per core, each test file on one worker (its module fixtures build once): about 9 min on 2 cores (582 tests, 28 Nov)
+# one worker per core, each test file on one worker (its module fixtures build once): about 13 min on 2 cores (583 tests, 764 s in a fresh-clone CI run, 28 Nov; tests/test_spark.py about 4 min)
 test: $(STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 

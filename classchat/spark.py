@@ -7,7 +7,7 @@ it), and registers on it the functions the models call that Spark SQL does not h
 function cannot define: `jaro_winkler_similarity`, with the very algorithm DuckDB uses (rapidfuzz's,
 equal to DuckDB's built-in to the last digit). dbt then finds the session ready.
 
-What builds on Spark so far, and what does not yet, is in docs/scaling.md ("Spark").
+What builds on Spark so far, and what does not yet: docs/scaling.md, "Moving to a distributed engine".
 """
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ def spark_settings(paths: Paths) -> dict[str, str]:
             raise KeyError(f"profiles.yml needs the environment variable {name}")
         return value
 
-    return {str(k): env.from_string(str(v)).render(env_var=env_var) for k, v in params.items()}
+    settings = {str(k): env.from_string(str(v)).render(env_var=env_var) for k, v in params.items()}
+    # Spark's own log lines off (a plain `dbt run --target spark` keeps Spark's default logging)
+    log_config = f"-Dlog4j2.configurationFile={(Path(__file__).parent / 'spark_log4j2.properties').as_uri()}"
+    settings["spark.driver.extraJavaOptions"] = f"{settings.get('spark.driver.extraJavaOptions', '')} {log_config}".strip()
+    return settings
 
 
 def jaro_winkler_similarity(a: str | None, b: str | None) -> float | None:
@@ -56,6 +60,7 @@ def start_session(paths: Paths):
 
     (Path(paths.data_dir) / "spark").mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the UDFs' workers run this interpreter
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local mode: bind to loopback, look nothing up
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in spark_settings(paths).items():
         builder = builder.config(key, value)
@@ -77,6 +82,8 @@ def build(paths: Paths, select: tuple[str, ...] = SPARK_MODELS) -> list[str]:
     per node that failed (empty on success). Its tables land in <data dir>/spark/warehouse/main.db."""
     from dbt.cli.main import dbtRunner
 
+    if not paths.files_manifest.exists():  # before anything is created in the data directory
+        return [f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first"]
     start_session(paths)
     dbt_dir = paths.data_dir / ".dbt"
     res = dbtRunner().invoke([
