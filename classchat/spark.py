@@ -70,11 +70,13 @@ def start_session(paths: Paths):
 
 
 # The models that build on Spark so far (docs/scaling.md, "Moving to a distributed engine"): the lake's
-# staging views, the per-message and answer layers, and the marts messages and session_minutes. The
-# rest (the attendance chain, whose name matching runs Python, question_topics (jieba), and the marts
-# that read attendance: sessions, users, user_sessions, courses) are DuckDB-only until they are moved.
+# staging views, the per-message and answer layers, the marts messages and session_minutes, and the
+# marts of files and rejected lines. The rest (the attendance chain, whose name matching runs Python,
+# question_topics (jieba), and the marts that read attendance: sessions, users, user_sessions, courses)
+# are DuckDB-only until they are moved.
 SPARK_MODELS = ("staging", "int_messages_identified", "int_messages_threaded", "int_messages_classified",
-                "int_questions_answered", "messages", "session_minutes")
+                "int_questions_answered", "messages", "session_minutes", "ingested_files", "rejected_lines",
+                "attendance_files", "attendance_rejects")
 
 
 def build(paths: Paths, select: tuple[str, ...] = SPARK_MODELS) -> list[str]:
