@@ -20,7 +20,7 @@ import pytest
 from helpers import FIXTURES, build_warehouse
 
 from classchat.config import CACHE_DIR_ENV, Paths
-from classchat.spark import SPARK_MODELS
+from classchat.pipeline_spark import SPARK_MODELS
 
 
 def _spark_missing() -> str | None:
@@ -78,7 +78,7 @@ def test_the_ported_models_build_on_spark_to_duckdbs_rows(tmp_path: Path) -> Non
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault(CACHE_DIR_ENV, str(tmp_path / "cache"))
     done = subprocess.run(
-        [sys.executable, "-m", "classchat.spark", str(paths.data_dir)],
+        [sys.executable, "-m", "classchat.pipeline_spark", str(paths.data_dir)],
         capture_output=True, text=True, env=env, timeout=900,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

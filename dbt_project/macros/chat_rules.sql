@@ -220,7 +220,7 @@
     array_sort(array_distinct({{ concat_lists(
         list_map(
             list_where(words, 'w', 'not array_contains(' ~ answer_stop_words() ~ ', w)'),
-            'w', "left(" ~ re_replace_first('w', "'([^s])s$'", "'" ~ re_group(1) ~ "'") ~ ", 5)"
+            'w', "left(regexp_replace(w, '([^s])s$', '" ~ re_group(1) ~ "'), 5)"
         ),
         'flatten(' ~ list_map(runs, 'run', list_map(int_range(1, 'length(run)'), 'i', 'substr(run, i, 2)')) ~ ')'
     ) }}))

@@ -69,17 +69,6 @@
     regexp_replace({{ text }}, {{ spark_regex(pattern) }}, {{ replacement }})
 {%- endmacro %}
 
-{% macro re_replace_first(text, pattern, replacement) -%}
-    {#- The first match of `pattern` in `text` replaced (the patterns that use it are anchored, so it is the only one). -#}
-    {{ return(adapter.dispatch('re_replace_first', 'classchat')(text, pattern, replacement)) }}
-{%- endmacro %}
-{% macro default__re_replace_first(text, pattern, replacement) -%}
-    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }})
-{%- endmacro %}
-{% macro spark__re_replace_first(text, pattern, replacement) -%}
-    regexp_replace({{ text }}, {{ spark_regex(pattern) }}, {{ replacement }})
-{%- endmacro %}
-
 {% macro re_group(n) -%}
     {#- Inside a replacement literal: the text of the pattern's group n. -#}
     {{ return(adapter.dispatch('re_group', 'classchat')(n)) }}
@@ -99,8 +88,13 @@
 {%- endmacro %}
 
 {% macro spark_regex(pattern) -%}
-    {#- A pattern (SQL) in Java's dialect: see spark_regex_sql (macros/lake.sql). -#}
-    {{ spark_regex_sql(pattern) }}
+    {#-
+        SQL for an RE2 pattern (DuckDB's) in Java's dialect (Spark's): scripts are \p{IsHan} and
+        \p{IsCyrillic}, and \b is an ASCII word boundary, as in RE2 (Java 17's \b also counts Han
+        and Cyrillic letters as word characters, so "你why" would hold no boundary before "why").
+    -#}
+    replace(replace(replace({{ pattern }}, '\p{Han}', '\p{IsHan}'), '\p{Cyrillic}', '\p{IsCyrillic}'),
+        '\b', '(?:(?<=[A-Za-z0-9_])(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?=[A-Za-z0-9_]))')
 {%- endmacro %}
 
 {% macro all_columns_but(columns, relation=none) -%}

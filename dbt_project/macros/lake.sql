@@ -36,22 +36,12 @@
         DuckDB functions the models call that Spark has under another name, defined on Spark as SQL
         functions of the same name and meaning (in the `default` database, which Spark searches for
         unqualified names; Spark inlines them). regexp_matches takes RE2 patterns (DuckDB's) and runs
-        them in Java's dialect (spark_regex_sql): the string literals of both engines are read
+        them in Java's dialect (spark_regex, macros/cross_engine.sql): the string literals of both engines are read
         without escapes (spark.sql.parser.escapedStringLiterals in profiles.yml).
     -#}
     {{ return([
         "create or replace function default.starts_with(s string, p string) returns boolean return startswith(s, p)",
         "create or replace function default.regexp_matches(s string, p string) returns boolean return regexp_like(s, "
-            ~ spark_regex_sql('p') ~ ")",
+            ~ spark_regex('p') ~ ")",
     ]) }}
-{%- endmacro %}
-
-{% macro spark_regex_sql(pattern) -%}
-    {#-
-        SQL for an RE2 pattern (DuckDB's) in Java's dialect (Spark's): scripts are \p{IsHan} and
-        \p{IsCyrillic}, and \b is an ASCII word boundary, as in RE2 (Java 17's \b also counts Han
-        and Cyrillic letters as word characters, so "你why" would hold no boundary before "why").
-    -#}
-    replace(replace(replace({{ pattern }}, '\p{Han}', '\p{IsHan}'), '\p{Cyrillic}', '\p{IsCyrillic}'),
-        '\b', '(?:(?<=[A-Za-z0-9_])(?![A-Za-z0-9_])|(?<![A-Za-z0-9_])(?=[A-Za-z0-9_]))')
 {%- endmacro %}

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from classchat.config import DBT_PROJECT_DIR, Paths, offline_environment
+from classchat.pipeline_dbt import StageError, _dbt, _dbt_failure
 
 SPARK_TARGET = "spark"
 
@@ -79,31 +80,22 @@ SPARK_MODELS = ("staging", "int_messages_identified", "int_messages_threaded", "
                 "attendance_files", "attendance_rejects")
 
 
-def build(paths: Paths, select: tuple[str, ...] = SPARK_MODELS) -> list[str]:
-    """`dbt run --target spark` of `select` over the lake of `paths`, in this process; returns one line
-    per node that failed (empty on success). Its tables land in <data dir>/spark/warehouse/main.db."""
-    from dbt.cli.main import dbtRunner
-
+def build(paths: Paths, select: tuple[str, ...] = SPARK_MODELS) -> None:
+    """`dbt run --target spark` of `select` over the lake of `paths`, in this process, through the
+    pipeline's dbt invocation (classchat.pipeline_dbt); raises StageError with one line on failure.
+    Its tables land in <data dir>/spark/warehouse/main.db."""
     if not paths.files_manifest.exists():  # before anything is created in the data directory
-        return [f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first"]
+        raise StageError(f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first")
     start_session(paths)
-    dbt_dir = paths.data_dir / ".dbt"
-    res = dbtRunner().invoke([
-        "--quiet", "run", "--target", SPARK_TARGET, "--select", *select,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(dbt_dir / "target-spark"), "--log-path", str(dbt_dir / "logs"),
-    ])
-    if res.exception is not None:
-        return [f"dbt could not run: {res.exception}"]
-    return [
-        f"{r.node.name}: {(r.message or str(r.status)).strip().splitlines()[0]}"
-        for r in (res.result or []) if str(r.status).lower() not in ("success", "pass")
-    ]
+    res = _dbt(paths, ["run", "--target", SPARK_TARGET, "--select", *select], verbose=False,
+               target=paths.data_dir / ".dbt" / "target-spark")
+    if not res.success:
+        raise StageError(_dbt_failure(res))
 
 
-if __name__ == "__main__":  # python -m classchat.spark DATA_DIR: build SPARK_MODELS there, exit 1 on failure
-    import sys as _sys
-
-    failed = build(Paths(Path(_sys.argv[1]).resolve()))
-    print("\n".join(failed) or "spark build: ok")
-    raise SystemExit(1 if failed else 0)
+if __name__ == "__main__":  # python -m classchat.pipeline_spark DATA_DIR: build SPARK_MODELS there, exit 1 on failure
+    try:
+        build(Paths(Path(sys.argv[1]).resolve()))
+    except StageError as exc:
+        raise SystemExit(f"spark build: {exc}") from None
+    print("spark build: ok")
