@@ -8,7 +8,8 @@ is invoked by `pipeline_dbt`, which also owns the stage error and the crash-test
 session's chat built by `demo_chat`, words read by `demo_bank` from the data
 files of `demo_words/`),
 `topics` tokenises questions for the `question_topics` mart, `people` matches
-attendance-report names to the roster and the chat, and `pseudonymise` writes
+attendance-report names to the roster and the chat (`functions` hands both to the dbt models as
+SQL functions, on DuckDB through the dbt-duckdb plugin `dbt_plugin`, on Spark as UDFs), and `pseudonymise` writes
 the pseudonymous twin of the warehouse (its parts: `pseudonyms`, the key and
 the keyed hashes; `namebook`, finding names in text; `pseudonymise_columns`,
 the column kinds and rewriting Arrow batches by them).

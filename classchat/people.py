@@ -17,7 +17,8 @@ anyone and stays a person of its own (in the course), listed with its best candi
 staff to resolve by adding the name to that person's `aliases` in raw/roster.csv. Every match
 carries its rule, score and the name it matched.
 
-Core module: imported by the dbt model int_attendance_people (as topics.py is by question_topics).
+Core module: the dbt model int_attendance_people calls it per course as the SQL function
+classchat_course_participant_matches (classchat/functions.py), as question_topics calls topics.py.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from classchat.config import DBT_PROJECT_DIR, Paths, offline_environment
+from classchat.functions import register_spark
 from classchat.pipeline_dbt import StageError, _dbt, _dbt_failure
 
 SPARK_TARGET = "spark"
@@ -67,6 +68,7 @@ def start_session(paths: Paths):
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.udf.register("jaro_winkler_similarity", jaro_winkler_similarity, DoubleType())
+    register_spark(session)
     return session
 
 

@@ -1,7 +1,7 @@
 """Question topics: the terms a session's questions are about, in Chinese and English.
 
-Owns the tokenisation behind the `question_topics` mart (dbt Python model
-models/marts/question_topics.py). Chinese is cut with jieba (its bundled
+Owns the tokenisation behind the `question_topics` mart (models/marts/question_topics.sql
+calls it per session as the SQL function classchat_session_top_terms: classchat/functions.py). Chinese is cut with jieba (its bundled
 dictionary only: no course's vocabulary is in code); Latin words are
 lower-cased; stop words of both languages (and question words, which say
 nothing about the topic) are dropped.

@@ -43,6 +43,17 @@
 {% macro default__list_of(items) -%} [{{ items }}] {%- endmacro %}
 {% macro spark__list_of(items) -%} array({{ items }}) {%- endmacro %}
 
+{% macro struct_of(fields) -%}
+    {#- A struct of the named SQL expressions `fields` (a mapping: field name -> expression). -#}
+    {{ return(adapter.dispatch('struct_of', 'classchat')(fields)) }}
+{%- endmacro %}
+{% macro default__struct_of(fields) -%}
+    struct_pack({% for name, expr in fields.items() %}{{ name }} := {{ expr }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+{% macro spark__struct_of(fields) -%}
+    named_struct({% for name, expr in fields.items() %}'{{ name }}', {{ expr }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
 {% macro concat_lists(first, second) -%}
     {{ return(adapter.dispatch('concat_lists', 'classchat')(first, second)) }}
 {%- endmacro %}

@@ -7,6 +7,6 @@
     {#- The share of questions answered in the chat; null when there was no question. -#}
     case
         when {{ n_questions }} = 0 then null
-        else 1.0 - {{ n_unanswered_questions }} / {{ n_questions }}
+        else 1 - {{ n_unanswered_questions }} / {{ n_questions }}
     end
 {%- endmacro %}

@@ -53,9 +53,9 @@
 
 {% macro duckdb__drop_build_leftovers() -%}
     {#-
-        on-run-end: drop the work tables a build leaves in the warehouse. dbt-duckdb's
-        incremental Python models (question_topics) leave their `<model>__dbt_tmp<time>` table
-        on every incremental run, and a killed session_batched build leaves `<model>__batches`.
+        on-run-end: drop the work tables a build leaves in the warehouse. an
+        incremental Python model leaves its `<model>__dbt_tmp<time>` table on every incremental
+        run (question_topics was one until it became SQL; the rule stays for any other), and a killed session_batched build leaves `<model>__batches`.
         They are copies of mart rows that no test, check or report knows about: they only grow
         the warehouse, and they are not the tables ad-hoc SQL should find.
     -#}

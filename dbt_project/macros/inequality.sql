@@ -6,9 +6,9 @@
     -#}
     select
         {{ group_col }},
-        (2.0 * sum(rank_up * n_messages)) / (max(n_people) * max(total))
-            - (max(n_people) + 1.0) / max(n_people) as participation_gini,
-        sum(n_messages) filter (where rank_down <= ceil(n_people / 10.0)) / max(total) as top10_share
+        (2 * sum(rank_up * n_messages)) / (max(n_people) * max(total))
+            - (max(n_people) + 1) / max(n_people) as participation_gini,
+        sum(n_messages) filter (where rank_down <= ceil(n_people / 10)) / max(total) as top10_share
     from (
         select
             *,

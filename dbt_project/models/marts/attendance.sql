@@ -96,9 +96,9 @@ islands as (
 
 present as (
 
-    select session_id, user_id, sum(seconds) / 60.0 as minutes_present
+    select session_id, user_id, sum(seconds) / 60 as minutes_present
     from (
-        select session_id, user_id, island, date_diff('second', min(join_at), max(leave_at)) as seconds
+        select session_id, user_id, island, {{ seconds_between('min(join_at)', 'max(leave_at)') }} as seconds
         from islands
         group by session_id, user_id, island
     ) as per_island
@@ -113,7 +113,7 @@ per_person as (
         user_id,
         any_value(course_id) as course_id,
         min(display_name) as display_name,
-        list_sort(list_distinct(list(participant))) as report_names,
+        array_sort(array_distinct({{ list_agg('participant') }})) as report_names,
         min(email) as email,
         bool_or(coalesce(is_guest, false)) as is_guest,
         min(join_at) filter (where not in_waiting_room) as first_join_at,
@@ -142,10 +142,10 @@ final as (
         per_person.first_join_at,
         per_person.last_leave_at,
         round(coalesce(present.minutes_present, 0), 2) as minutes_present,
-        round(date_diff('second', session_span.session_start, session_span.session_end) / 60.0, 2)
+        round({{ seconds_between('session_span.session_start', 'session_span.session_end') }} / 60, 2)
             as session_minutes,
-        round(least(1.0, coalesce(present.minutes_present, 0)
-            / nullif(date_diff('second', session_span.session_start, session_span.session_end) / 60.0, 0)), 4)
+        round(least(1, coalesce(present.minutes_present, 0)
+            / nullif({{ seconds_between('session_span.session_start', 'session_span.session_end') }} / 60, 0)), 4)
             as share_present,
         cast(per_person.n_joins as integer) as n_joins,
         cast(greatest(per_person.n_joins - 1, 0) as integer) as n_rejoins,

@@ -19,7 +19,10 @@ messages as (
 
 minutes as (
 
-    select * from {{ ref('session_minutes') }}
+    select
+        *,
+        max(n_messages) over (partition by session_id) as session_peak_messages
+    from {{ ref('session_minutes') }}
     {{ only_new_sessions() }}
 
 ),
@@ -50,11 +53,11 @@ gaps as (
 
     select
         session_id,
-        max(gap_seconds) / 60.0 as longest_silence_minutes
+        max(gap_seconds) / 60 as longest_silence_minutes
     from (
         select
             session_id,
-            date_diff('second', lag(sent_at) over (partition by session_id order by seq), sent_at) as gap_seconds
+            {{ seconds_between('lag(sent_at) over (partition by session_id order by seq)', 'sent_at') }} as gap_seconds
         from messages
     ) as message_gaps
     group by session_id
@@ -65,7 +68,7 @@ peaks as (
 
     select
         session_id,
-        first(minute_at order by n_messages desc, minute_at) as peak_minute_at,  -- the earliest of equals
+        min(minute_at) filter (where n_messages = session_peak_messages) as peak_minute_at,  -- the earliest of equals
         max(n_messages) as peak_minute_messages,
         count(*) filter (where is_peak) as n_peak_minutes
     from minutes
@@ -114,7 +117,7 @@ final as (
         files.layout as source_format,
         per_session.started_at,
         per_session.ended_at,
-        date_diff('second', per_session.started_at, per_session.ended_at) / 60.0 as duration_minutes,
+        {{ seconds_between('per_session.started_at', 'per_session.ended_at') }} / 60 as duration_minutes,
         per_session.n_messages,
         per_session.n_participants,
         per_session.n_questions,
