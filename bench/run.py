@@ -9,7 +9,9 @@ then times, each in a fresh process (peak memory and CPU time from the OS):
   - `classchat build --full-refresh` (dbt: all models and tests);
   - `classchat check` (Great Expectations, every row);
   - an incremental `classchat run` after one more lecture is added;
-  - the report's first page render (Streamlit AppTest, session page).
+  - the report's first page render (Streamlit AppTest, session page);
+  - with --spark: `classchat build --engine spark` (every model on Spark, its data tests, and the copy of
+    Spark's tables into the DuckDB warehouse), once, last.
 Steps that take under 10 s are run --repeat times (default 3) and the median is reported (the +1 lecture
 run adds a new lecture each time). The full build's slowest dbt nodes (target/run_results.json) are listed
 under the table. With --check-scale, full checks also run on the largest size's warehouse replicated k
@@ -17,7 +19,7 @@ times (every session copied under new ids, counts scaled to match; the checks' m
 times the messages, without building that corpus).
 Not part of the test run. Usage:
     .venv/bin/python bench/run.py [--sizes 250000,1000000,2000000,4000000] [--repeat 3] [--check-scale 2,4]
-                                  [--out bench/results.md]
+                                  [--spark] [--out bench/results.md]
 """
 
 from __future__ import annotations
@@ -102,9 +104,9 @@ def median_of(repeat: int, run) -> tuple:
     return sorted(runs, key=lambda r: r[0])[len(runs) // 2]
 
 
-def slowest_nodes(data: Path, n: int = 6) -> str:
-    """The n slowest dbt nodes of the last build in `data` (seconds), from target/run_results.json."""
-    path = data / ".dbt" / "target" / "run_results.json"
+def slowest_nodes(data: Path, n: int = 6, target: str = "target") -> str:
+    """The n slowest dbt nodes of the last build in `data` (seconds), from <target>/run_results.json."""
+    path = data / ".dbt" / target / "run_results.json"
     if not path.exists():
         return ""
     results = json.loads(path.read_text(encoding="utf-8"))["results"]
@@ -161,7 +163,7 @@ def corpus(root: Path, n_messages: int) -> tuple[int, int]:
     return lines, size
 
 
-def bench(n: int, work: Path, repeat: int, scales: list[int]) -> dict:
+def bench(n: int, work: Path, repeat: int, scales: list[int], spark: bool = False) -> dict:
     data = work / f"n{n}"
     lines, size = corpus(data, n)
     # a cache of its own: the full build below is the first of this model version, unit tests included
@@ -194,6 +196,9 @@ def bench(n: int, work: Path, repeat: int, scales: list[int]) -> dict:
     report = [PY, "-c", REPORT, str(data), str(ROOT / "reports" / "app.py")]
     row["report_s"] = median_of(repeat, lambda: (float(timed(report)[2].strip().splitlines()[-1]),))[0]
     row["scaled"] = [scaled_checks(data, work, k, repeat) for k in scales]
+    if spark:
+        row["spark_s"], row["spark_mb"], _, _ = timed([*CLASSCHAT, "build", "--engine", "spark"], env)
+        row["spark_slowest"] = slowest_nodes(data, target="target-spark")
     shutil.rmtree(data, ignore_errors=True)
     return row
 
@@ -238,6 +243,11 @@ def table(rows: list[dict]) -> str:
 def notes(rows: list[dict]) -> str:
     lines = [f"- slowest dbt nodes of the full build at {r['messages']:,} messages (s): {r['slowest']}" for r in rows]
     lines += [f"- the +1 lecture run at {r['messages']:,} messages (s): {r['incremental_split']}" for r in rows]
+    lines += [
+        f"- Spark (`classchat build --engine spark`, local[2]) at {r['messages']:,} messages: {r['spark_s']:.0f} s "
+        f"against DuckDB's {r['build_s']:.0f} s; slowest nodes (s): {r['spark_slowest']}"
+        for r in rows if "spark_s" in r
+    ]
     for r in rows:
         lines += [
             f"- full checks on the {r['messages']:,}-message warehouse replicated to {s['messages']:,} messages: "
@@ -253,6 +263,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each step under 10 s (the median is reported)")
     parser.add_argument("--check-scale", default="", help="full checks on the largest warehouse replicated k times, "
                         "comma-separated k (e.g. 2,4)")
+    parser.add_argument("--spark", action="store_true", help="also time the full build on Spark (classchat[spark], Java)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.md"), help="where to write the table")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -261,7 +272,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="classchat-bench-") as tmp:
         for n in sizes:
             print(f"bench: {n:,} messages ...", file=sys.stderr, flush=True)
-            rows.append(bench(n, Path(tmp), args.repeat, scales if n == max(sizes) else []))
+            rows.append(bench(n, Path(tmp), args.repeat, scales if n == max(sizes) else [], args.spark))
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
     text = (

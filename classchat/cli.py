@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         "or one declared in raw/layouts.toml (`classchat layouts` lists them all)",
     )
     refresh = dict(action="store_true", help="rebuild every model from the whole lake instead of adding new sessions")
+    engine = dict(
+        choices=("duckdb", "spark"), default="duckdb",
+        help="build on DuckDB (default), or on Apache Spark (pip install 'classchat[spark]', Java 17): every "
+        "model on Spark, then its tables copied into the DuckDB warehouse that the checks and the report read",
+    )
     prune = dict(action="store_true", help="drop landed exports whose file is gone from raw/ (and their sessions)")
     shorter = dict(
         action="store_true",
@@ -69,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[common], help="ingest new or changed files, build, check (the main job)")
     p.add_argument("--format", **formats)
     p.add_argument("--full-refresh", **refresh)
+    p.add_argument("--engine", **engine)
     p.add_argument("--prune", **prune)
     p.add_argument("--accept-shorter", **shorter)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
@@ -92,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lines", type=int, metavar="N", help="with --explain: show the first N lines (default 40; 0 = all)")
     p = sub.add_parser("build", parents=[common], help="build the warehouse with dbt (models and tests)")
     p.add_argument("--full-refresh", **refresh)
+    p.add_argument("--engine", **engine)
     p.add_argument("-v", "--verbose", action="store_true", help="show dbt's own log")
     sub.add_parser("check", parents=[common], help="validate the marts with Great Expectations")
     p = sub.add_parser("report", parents=[common], help="start the Streamlit report on the warehouse")
@@ -245,7 +252,7 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
     if cmd == "run":
         run_all(
             paths, layout=args.format, full_refresh=args.full_refresh, prune=args.prune,
-            accept_shorter=args.accept_shorter, verbose=args.verbose, say=_out,
+            accept_shorter=args.accept_shorter, engine=args.engine, verbose=args.verbose, say=_out,
         )
     elif cmd == "ingest" and args.explain:
         _explain(args, paths)
@@ -257,7 +264,10 @@ def _dispatch(args: argparse.Namespace, paths: Paths) -> int:
             accept_shorter=args.accept_shorter, verify=args.verify, rebuild=args.rebuild, say=_out,
         )
     elif cmd == "build":
-        run_stages(paths, "build", build=True, full_refresh=args.full_refresh, verbose=args.verbose, say=_out)
+        run_stages(
+            paths, "build", build=True, full_refresh=args.full_refresh, engine=args.engine, verbose=args.verbose,
+            say=_out,
+        )
     elif cmd == "check":
         run_stages(paths, "check", check=True, say=_out)
     elif cmd == "report":

@@ -239,6 +239,7 @@ def run_stages(
     build: bool = False,
     check: bool = False,
     full_refresh: bool = False,
+    engine: str = "duckdb",
     verbose: bool = False,
     say: Say = print,
     **ingest_options,
@@ -286,10 +287,17 @@ def run_stages(
                 for round_ in range(QUARANTINE_ROUNDS + 1):
                     state = lake_state(paths)  # one read of the manifest: what this build holds
                     run.input_files = input_files(state)
-                    since = plan.since if build and not plan.full else None
+                    since = plan.since if build and not plan.full and engine == "duckdb" else None
                     try:
                         with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:
-                            if build:
+                            if build and engine == "spark":
+                                from classchat.pipeline_spark import build_stage as spark_build_stage
+
+                                say("build: on Spark, every model (Spark's tables are rebuilt whole)")
+                                spark_build_stage(paths, warehouse, verbose=verbose, say=say)
+                                record_built_from(warehouse, state)
+                                fault_point("after_build")
+                            elif build:
                                 _say_plan(plan, say)
                                 build_stage(
                                     paths, warehouse, full_refresh=plan.full, changed_since=since,
@@ -380,11 +388,13 @@ def prepare_readers(paths: Paths, say: Say = print) -> None:
 
 
 def run_all(
-    paths: Paths, *, full_refresh: bool = False, verbose: bool = False, say: Say = print, **ingest_options
+    paths: Paths, *, full_refresh: bool = False, engine: str = "duckdb", verbose: bool = False, say: Say = print,
+    **ingest_options,
 ) -> RunRecord:
-    """The main job: ingest new or changed files, build, check. `ingest_options` as for `ingest_stage`."""
+    """The main job: ingest new or changed files, build (on `engine`), check. `ingest_options` as for
+    `ingest_stage`."""
     return run_stages(
-        paths, "run", ingest=True, build=True, check=True, full_refresh=full_refresh,
+        paths, "run", ingest=True, build=True, check=True, full_refresh=full_refresh, engine=engine,
         verbose=verbose, say=say, **ingest_options,
     )
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
-from classchat.config import DBT_PROJECT_DIR, Paths, offline_environment
+from classchat.config import DBT_PROJECT_DIR, WAREHOUSE_ENV, Paths, offline_environment
 from classchat.functions import register_spark
-from classchat.pipeline_dbt import StageError, _dbt, _dbt_failure
+from classchat.pipeline_dbt import StageError, _count_nodes, _dbt, _dbt_failure
 
 SPARK_TARGET = "spark"
 
@@ -72,32 +74,74 @@ def start_session(paths: Paths):
     return session
 
 
-# The models that build on Spark so far (docs/scaling.md, "Moving to a distributed engine"): the lake's
-# staging views, the per-message and answer layers, the marts messages and session_minutes, and the
-# marts of files and rejected lines. The rest (the attendance chain, whose name matching runs Python,
-# question_topics (jieba), and the marts that read attendance: sessions, users, user_sessions, courses)
-# are DuckDB-only until they are moved.
-SPARK_MODELS = ("staging", "int_messages_identified", "int_messages_threaded", "int_messages_classified",
-                "int_questions_answered", "messages", "session_minutes", "ingested_files", "rejected_lines",
-                "attendance_files", "attendance_rejects")
+def spark_missing() -> str | None:
+    """What the Spark engine lacks on this machine, or None."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        return "pyspark and dbt-spark: pip install 'classchat[spark]'"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)"
+    return None
 
 
-def build(paths: Paths, select: tuple[str, ...] = SPARK_MODELS) -> None:
-    """`dbt run --target spark` of `select` over the lake of `paths`, in this process, through the
-    pipeline's dbt invocation (classchat.pipeline_dbt); raises StageError with one line on failure.
-    Its tables land in <data dir>/spark/warehouse/main.db."""
+def _location(session, table: str) -> Path:
+    """The local directory of one of Spark's tables (its catalog says where)."""
+    rows = session.sql(f"describe table extended main.`{table}`").collect()
+    location = next((r[1] for r in rows if r[0] == "Location"), None)
+    if not location or not location.startswith("file:"):
+        raise StageError(f"Spark table main.{table} is at {location!r}: only a local warehouse can be copied to DuckDB")
+    return Path(unquote(urlparse(location).path))
+
+
+def copy_to_duckdb(session, tables: list[str], warehouse: Path) -> int:
+    """Replace `tables` of the DuckDB file `warehouse` by Spark's (read from their Parquet, column types
+    kept: the models cast where the engines' defaults differ); returns the rows copied."""
+    import duckdb
+
+    rows = 0
+    with duckdb.connect(str(warehouse)) as con:
+        for table in tables:
+            files = (_location(session, table) / "*.parquet").as_posix().replace("'", "''")
+            con.execute(f'create or replace table main."{table}" as select * from read_parquet(\'{files}\')')
+            rows += con.execute(f'select count(*) from main."{table}"').fetchone()[0]
+    return rows
+
+
+def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say=print) -> None:
+    """The build stage on Spark: `dbt build --target spark` (every model, as tables, and the data tests)
+    over the lake of `paths`, in this process; then the DuckDB file `warehouse` (the pipeline's scratch
+    copy) gets Spark's tables, and the staging views in DuckDB's own SQL, so that the checks, the report,
+    the export and the named queries read Spark's marts unchanged. dbt's unit tests (the text rules on
+    fixed examples) run on DuckDB only: their fixtures are DuckDB literals. Raises StageError with one
+    line on failure. Spark's own tables stay in <data dir>/spark/warehouse/main.db."""
     if not paths.files_manifest.exists():  # before anything is created in the data directory
         raise StageError(f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first")
-    start_session(paths)
-    res = _dbt(paths, ["run", "--target", SPARK_TARGET, "--select", *select], verbose=False,
-               target=paths.data_dir / ".dbt" / "target-spark")
+    missing = spark_missing()
+    if missing:
+        raise StageError(f"the Spark engine needs {missing}")
+    started = time.perf_counter()
+    session = start_session(paths)
+    res = _dbt(paths, ["build", "--target", SPARK_TARGET, "--exclude-resource-type", "unit_test"], verbose=verbose,
+               target=paths.data_dir / ".dbt" / "target-spark", say=say)
     if not res.success:
         raise StageError(_dbt_failure(res))
-
-
-if __name__ == "__main__":  # python -m classchat.pipeline_spark DATA_DIR: build SPARK_MODELS there, exit 1 on failure
+    tables = sorted(
+        r.node.alias for r in res.result.results
+        if str(r.node.resource_type).endswith("model") and r.node.config.materialized != "view"
+        and "spark_only" not in r.node.tags  # a step DuckDB does inline (int_answer_pairs): not a table there
+    )
+    rows = copy_to_duckdb(session, tables, warehouse)
+    os.environ[WAREHOUSE_ENV] = str(warehouse)
     try:
-        build(Paths(Path(sys.argv[1]).resolve()))
-    except StageError as exc:
-        raise SystemExit(f"spark build: {exc}") from None
-    print("spark build: ok")
+        views = _dbt(paths, ["run", "--select", "staging"], verbose=verbose)
+    finally:
+        os.environ.pop(WAREHOUSE_ENV, None)
+    if not views.success:
+        raise StageError(_dbt_failure(views))
+    say(f"build (spark): {_count_nodes(res)} in {time.perf_counter() - started:.1f} s; "
+        f"{len(tables)} tables ({rows:,} rows) copied into the DuckDB warehouse")
+
+
+

@@ -9,7 +9,10 @@
     result is the same rows, because no step looks across sessions.
 
     The model marks where its input is read with `where {{ session_batch() }}`; here that marker
-    becomes `hash(session_id) % n = k` for batch k of n. n is the number of new input rows
+    becomes `hash(session_id) % n = k` for batch k of n, and on an incremental build also the
+    test of only_new_sessions (the sessions this table lacks), so the model itself does not call
+    it: an ephemeral model it reads (int_answer_pairs) carries the marker too, and only here is it
+    known whether this build is incremental. n is the number of new input rows
     (config `batch_input`, a model name, filtered by only_new_sessions) divided by config
     `batch_rows`, rounded up. Outside this materialization (dbt unit tests, `dbt show`) the
     marker is `true` and the model runs whole.
@@ -44,7 +47,11 @@
     ).columns[0].values()[0] -%}
     {%- set n = [1, ((input_rows + config.require('batch_rows') - 1) // config.require('batch_rows')) | int] | max -%}
     {%- for k in range(n) -%}
-        {%- set batch_sql = compiled_code | replace(marker, "(hash(session_id) % " ~ n ~ " = " ~ k ~ ")") -%}
+        {#- the batch, and (incremental) only the sessions this table lacks: the marker may stand in several
+            places, an ephemeral model's among them (int_answer_pairs), whose own context cannot tell -#}
+        {%- set batch_sql = compiled_code | replace(
+            marker, "(hash(session_id) % " ~ n ~ " = " ~ k ~ ") " ~ only_new_sessions(keyword='and', incremental=not full)
+        ) -%}
         {%- if loop.first -%}
             {% do run_query(create_table_as(False, stage_relation, batch_sql)) %}
         {%- else -%}

@@ -47,7 +47,7 @@ classified as (
         case when base_intent = 'tech_issue' then 'tech' else {{ question_form('body') }} end as question_form,
         {{ opens_yes_no('body') }} as asks_yes_no,
         {{ answer_cues('body') }} as answer_cues,
-        length({{ strip_address('lower(body)') }}) as core_length,
+        cast(length({{ strip_address('lower(body)') }}) as bigint) as core_length,  -- Spark's length is an int
         {{ is_thanks('body') }} as is_thanks
     from intents
 

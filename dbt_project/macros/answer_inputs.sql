@@ -1,0 +1,55 @@
+{% macro answer_inputs() -%}
+    {#-
+        The CTEs both halves of the answer model start from (int_answer_pairs scores the candidate
+        pairs, int_questions_answered assigns them): `messages` of the session batch (with the running
+        count of substantive messages), `questions` (with the keys the pairs and the repeats use), and
+        `repeats` (the asker asks the same again). One definition, read by both models. The batch
+        marker (session_batch) is replaced by the session_batched materialization on DuckDB with the
+        batch and the sessions the build lacks; on Spark both models are whole tables.
+    -#}
+messages as (
+
+    select
+        *,
+        count(case when is_substantive then 1 end) over (
+            partition by session_id order by seq rows between unbounded preceding and current row
+        ) as substantive_upto
+    from {{ ref('int_messages_classified') }}
+    where {{ session_batch() }}
+
+),
+
+questions as (
+
+    select
+        *,
+        case
+            when contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
+                then split_part(sender_key, ' ', 1)
+        end as first_key,
+        -- once per question, not per pair (the repeats join compared every pair of one asker's questions)
+        {{ fold_whitespace('body_lower') }} as folded_body_lower,
+        {{ says_same_question('body_lower') }} as says_same_question
+    from messages
+    where is_question
+
+),
+
+-- the asker asks the same again (same or near text): the time of the first repeat
+repeats as (
+
+    select
+        earlier.message_id as question_id,
+        min(later.seq) as repeat_seq
+    from questions as earlier
+    inner join questions as later
+        on earlier.session_id = later.session_id
+        and earlier.user_id = later.user_id
+        and later.seq > earlier.seq
+    where earlier.folded_body_lower = later.folded_body_lower
+        or jaro_winkler_similarity(earlier.folded_body_lower, later.folded_body_lower) >= 0.9
+        or (length(earlier.body) >= 6 and contains(later.body, earlier.body))
+    group by earlier.message_id
+
+)
+{%- endmacro %}

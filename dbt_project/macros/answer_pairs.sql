@@ -1,0 +1,266 @@
+{% macro answer_pairs() -%}
+    {#-
+        The first half of the answer model (docs/answers.md; the rules are in the header of
+        int_questions_answered): every candidate pair (question, later message) with its signals and
+        its score without the helper signal (`base_score`). int_questions_answered reads it as its
+        `scored` CTE: inline on DuckDB (batch by batch, as one query), from the table
+        int_answer_pairs on Spark.
+    -#}
+{% set window = var('answer_window_minutes') %}
+{% set quick = var('answer_quick_minutes') %}
+{% set ack_window = var('ack_window_minutes') %}
+{% set w = var('answer_weights') %}
+
+with {{ answer_inputs() }},
+
+candidate_messages as (
+
+    select
+        session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
+        body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
+        substantive_upto, may_address_someone
+    from messages
+    where is_substantive
+
+),
+
+-- people of the session a message may address, by full name key or first name
+people as (
+
+    select distinct session_id, user_id, sender_key as name from messages
+    where message_kind in ('text', 'reply') and length(sender_key) >= 2
+    union
+    select distinct session_id, user_id, split_part(sender_key, ' ', 1) as name from messages
+    where message_kind in ('text', 'reply') and contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
+
+),
+
+addressed as (
+
+    select
+        candidates.message_id,
+        array_distinct({{ list_agg('people.user_id') }}) as addressed_user_ids
+    from candidate_messages as candidates
+    inner join people
+        on candidates.session_id = people.session_id
+        and candidates.user_id != people.user_id
+    where candidates.may_address_someone
+        and (
+            contains(candidates.body_lower, '@' || people.name)
+            or (
+                starts_with(candidates.body_lower, people.name)
+                and substr(candidates.body_lower, length(people.name) + 1, 1) in (',', ':', '，', '：')
+            )
+        )
+    group by candidates.message_id
+
+),
+
+-- the people a candidate addresses, joined once per message rather than once per pair
+candidates as (
+
+    select candidate_messages.*, addressed.addressed_user_ids
+    from candidate_messages
+    left join addressed on candidate_messages.message_id = addressed.message_id
+
+),
+
+question_minutes as (
+
+    select
+        questions.message_id as question_id,
+        questions.session_id,
+        questions.minute_at + {{ minutes('step') }} as minute_at,
+        questions.substantive_upto
+    from questions
+    {{ join_integers('steps', 'step', 0, window ~ ' + 1') }}
+
+),
+
+pair_keys as (
+
+    select question_minutes.question_id, candidates.message_id as answer_id
+    from question_minutes
+    inner join candidates
+        on question_minutes.session_id = candidates.session_id
+        and question_minutes.minute_at = candidates.minute_at
+        -- at most answer_max_candidates substantive messages after the question (a busy chat
+        -- otherwise pairs each question with every message of its window; memory grew with that)
+        and candidates.substantive_upto <= question_minutes.substantive_upto + {{ var('answer_max_candidates') }}
+    union
+    select questions.message_id as question_id, candidates.message_id as answer_id
+    from questions
+    inner join candidates
+        on questions.message_id = candidates.reply_to_message_id
+
+),
+
+pairs as (
+
+    select
+        questions.message_id as question_id,
+        questions.session_id,
+        questions.seq as question_seq,
+        questions.user_id as asker_user_id,
+        candidates.message_id as answer_id,
+        candidates.seq as answer_seq,
+        candidates.user_id as answerer_user_id,
+        candidates.sent_at as answered_at,
+        candidates.substantive_upto,
+        coalesce(candidates.reply_to_message_id = questions.message_id, false)
+            or (candidates.quoted_text is not null
+                and starts_with(questions.folded_body_lower, {{ fold_whitespace('lower(candidates.quoted_text)') }}))
+            as is_reply,
+        (
+            contains(candidates.body_lower, '@' || questions.sender_key)
+            or (
+                starts_with(candidates.body_lower, questions.sender_key)
+                and substr(candidates.body_lower, length(questions.sender_key) + 1, 1) in (',', ':', '，', '：')
+            )
+            or (questions.first_key is not null and (
+                contains(candidates.body_lower, '@' || questions.first_key)
+                or (
+                    starts_with(candidates.body_lower, questions.first_key)
+                    and substr(candidates.body_lower, length(questions.first_key) + 1, 1) in (',', ':', '，', '：')
+                )
+            ))
+            or (candidates.is_private and candidates.recipient_key = questions.sender_key)
+        ) as addresses_asker,
+        coalesce({{ list_length(list_where('candidates.addressed_user_ids', 'u', 'u != questions.user_id')) }} > 0, false)
+            as addresses_someone_else,
+        greatest(
+            coalesce({{ list_length('array_intersect(questions.content_terms, candidates.content_terms)') }}, 0),
+            -- echo: a terse Han answer repeats a character of the question ("是学习出来的？" - "学的")
+            case when {{ list_length('candidates.content_chars') }} between 1 and {{ var('echo_max_chars') }}
+                and {{ list_length('array_intersect(questions.content_chars, candidates.content_chars)') }} > 0 then 1 else 0 end
+        ) as n_shared_terms,
+        coalesce({{ cue_fits('questions.question_form', 'candidates.answer_cues', 'questions.asks_yes_no') }}, false) as cue_fits,
+        coalesce({{ cue_mismatch('questions.question_form', 'candidates.answer_cues', 'questions.asks_yes_no') }}, false)
+            as cue_mismatch,
+        coalesce(candidates.role in ('instructor', 'ta'), false) as is_staff,
+        coalesce(candidates.is_thanks, false) as is_thanks,
+        candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
+        candidates.sent_at > questions.sent_at + interval {{ quick }} minute as is_late,
+        repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again
+    from pair_keys
+    inner join questions on pair_keys.question_id = questions.message_id
+    inner join candidates on pair_keys.answer_id = candidates.message_id
+    left join repeats on questions.message_id = repeats.question_id
+    where candidates.seq > questions.seq
+        and candidates.user_id != questions.user_id
+        and (
+            candidates.sent_at <= questions.sent_at + interval {{ window }} minute
+            or candidates.reply_to_message_id = questions.message_id
+        )
+        and (not candidates.is_private or candidates.recipient_key = questions.sender_key)
+        -- a private question is seen only by its recipient, so only they can answer it
+        and (not questions.is_private or candidates.sender_key = questions.recipient_key)
+
+),
+
+-- thanks and ok messages, with the people of the session they name ("thanks Priya")
+thanks as (
+
+    select
+        messages.message_id,
+        {{ list_agg('people.user_id') }} as named_user_ids
+    from messages
+    left join people
+        on messages.session_id = people.session_id
+        and messages.user_id != people.user_id
+        and contains(messages.body_lower, people.name)
+    where not messages.is_question
+        and (messages.base_intent = 'acknowledgement' or messages.is_thanks
+            or regexp_matches(messages.body_lower, '\bthanks?\b|\bthx\b|谢|感谢'))
+    group by messages.message_id
+
+),
+
+-- the asker's messages soon after the candidate: is the next one thanks/ok (with nothing
+-- substantive in between, naming nobody else), or does one thank the candidate's author by name
+acknowledged as (
+
+    select
+        pairs.question_id,
+        pairs.answer_id,
+        min_by(
+            thanks.message_id is not null
+                and asker_messages.substantive_upto = pairs.substantive_upto
+                and (
+                    coalesce({{ list_length('thanks.named_user_ids') }}, 0) = 0
+                    or array_contains(thanks.named_user_ids, pairs.answerer_user_id)
+                ),
+            asker_messages.seq
+        ) as is_acknowledged_next,
+        bool_or(coalesce(array_contains(thanks.named_user_ids, pairs.answerer_user_id), false)) as is_thanked_by_name
+    from pairs
+    inner join messages as asker_messages
+        on pairs.session_id = asker_messages.session_id
+        and pairs.asker_user_id = asker_messages.user_id
+        and asker_messages.seq > pairs.answer_seq
+        and asker_messages.sent_at <= pairs.answered_at + interval {{ ack_window }} minute
+    left join thanks
+        on asker_messages.message_id = thanks.message_id
+    group by pairs.question_id, pairs.answer_id
+
+),
+
+-- the asker's first thanks/ok after the question, within the window: a candidate after it comes
+-- when the asker already had their answer (in the chat, or by voice: "了解了，谢谢老师")
+asker_done as (
+
+    select
+        questions.message_id as question_id,
+        min(asker_messages.seq) as done_seq
+    from questions
+    inner join messages as asker_messages
+        on questions.session_id = asker_messages.session_id
+        and questions.user_id = asker_messages.user_id
+        and asker_messages.seq > questions.seq
+        and asker_messages.sent_at <= questions.sent_at + interval {{ window }} minute
+    inner join thanks
+        on asker_messages.message_id = thanks.message_id
+    group by questions.message_id
+
+),
+
+signals as (
+
+    select
+        pairs.*,
+        coalesce(acknowledged.is_acknowledged_next or acknowledged.is_thanked_by_name, false) as is_acknowledged,
+        coalesce(asker_done.done_seq < pairs.answer_seq, false) as after_asker_done
+    from pairs
+    left join acknowledged
+        on pairs.question_id = acknowledged.question_id
+        and pairs.answer_id = acknowledged.answer_id
+    left join asker_done
+        on pairs.question_id = asker_done.question_id
+
+),
+
+scored as (
+
+    select
+        *,
+        {{ w.reply }} * is_reply::int
+        + {{ w.addresses_asker }} * addresses_asker::int
+        + {{ w.addresses_other }} * (addresses_someone_else and not addresses_asker and not is_reply)::int
+        + {{ w.shared_term }} * least(n_shared_terms, 2)
+        + {{ w.answer_cue }} * cue_fits::int
+        + {{ w.cue_mismatch }} * cue_mismatch::int
+        + {{ w.staff }} * is_staff::int
+        + {{ w.acknowledged }} * is_acknowledged::int
+        + {{ w.next_message }} * (n_between = 0)::int
+        + {{ w.second_message }} * (n_between = 1)::int
+        + {{ w.thanks }} * is_thanks::int
+        + {{ w.late }} * is_late::int
+        + {{ w.asked_again }} * asked_again::int
+        + {{ w.after_asker_done }} * after_asker_done::int
+            as base_score
+    from signals
+
+)
+
+select * from scored
+{%- endmacro %}
