@@ -1,17 +1,22 @@
-"""Apache Spark as the engine of the dbt build (issue 13; `pip install 'classchat[spark]'`).
+"""Apache Spark as the engine of the build (issue 13; `pip install 'classchat[spark]'`, Java 17):
+`classchat build --engine spark` runs `build_stage` here.
 
 dbt-spark's `session` method runs Spark inside this process: its cursor asks
 `SparkSession.builder...getOrCreate()` for every statement. `start_session` creates that session
 first, with the configuration of the `spark` output of dbt_project/profiles.yml (the one place for
-it), and registers on it the functions the models call that Spark SQL does not have and that a SQL
-function cannot define: `jaro_winkler_similarity`, with the very algorithm DuckDB uses (rapidfuzz's,
-equal to DuckDB's built-in to the last digit). dbt then finds the session ready.
+it), and registers on it the functions the models call that Spark SQL does not have:
+`jaro_winkler_similarity`, with the very algorithm DuckDB uses (rapidfuzz's, equal to DuckDB's
+built-in to the last digit), and classchat's own (classchat/functions.py: topic terms, name
+matching). dbt then finds the session ready. `build_stage` builds and tests every model there and
+copies Spark's tables into the DuckDB warehouse that the checks and the report read.
 
-What builds on Spark so far, and what does not yet: docs/scaling.md, "Moving to a distributed engine".
+How the models run on both engines, what differs, and what it costs: docs/scaling.md, "Moving to a
+distributed engine".
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -69,6 +74,12 @@ def start_session(paths: Paths):
     for key, value in spark_settings(paths).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
+    # pyspark 4 also logs every failed statement as a JSON record with the JVM's stack on stderr; the
+    # error reaches the user as dbt's one line (pipeline_dbt._dbt_failure), so those loggers stay quiet
+    from pyspark.logger import PySparkLogger
+
+    for name in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
     session.udf.register("jaro_winkler_similarity", jaro_winkler_similarity, DoubleType())
     register_spark(session)
     return session
