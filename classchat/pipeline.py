@@ -261,6 +261,11 @@ def run_stages(
     holds every landed export stops after ingest. Leftovers of dead runs are
     removed when the lock is taken.
     """
+    if build and engine == "spark":  # before anything is landed or created: say what the engine lacks
+        from classchat.pipeline_spark import spark_missing
+
+        if missing := spark_missing():
+            raise StageError(f"the Spark engine needs {missing}")
     run = RunRecord(command)
     with data_dir_lock(paths):
         try:

@@ -128,3 +128,16 @@ def test_spark_builds_every_table_to_duckdbs_rows_and_the_warehouse_works_on(tmp
     again = _classchat(spark.data_dir, "run", env=env)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     assert "build (incremental)" in again.stdout, again.stdout
+
+
+def test_the_spark_engine_without_java_says_so_and_touches_nothing(tmp_path: Path) -> None:
+    """No Java: one line naming what to install, before anything is landed or created."""
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env["PATH"] = str(tmp_path)  # no java on it (the interpreter is called by its full path)
+    data = tmp_path / "not-yet"
+    done = _classchat(data, "run", "--engine", "spark", env=env)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]  # one line
+    assert "classchat run: the Spark engine needs" in done.stderr
+    assert ("Java 17" in done.stderr) or ("pip install 'classchat[spark]'" in done.stderr)
+    assert not data.exists()
