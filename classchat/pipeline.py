@@ -204,8 +204,13 @@ def build_stage(
     say(f"build ({mode}): {_count_nodes(results)} in {time.perf_counter() - started:.1f} s")
 
 
-def check_stage(paths: Paths, warehouse: Path, *, since: datetime | None = None, checker=None, say: Say = print):
+def check_stage(
+    paths: Paths, warehouse: Path, *, since: datetime | None = None, checker=None, spark=None, say: Say = print
+):
     """Validate the marts of `warehouse` with the GX suites and store the results in it as `quality_results`.
+
+    With `spark` (the session of a Spark build), the suites validate Spark's marts where they are
+    (GX's Spark data source); the results are stored in `warehouse` all the same.
 
     With `checker` (a CheckerProcess) the suites run in that process, which
     has imported Great Expectations while dbt was building. Returns the report (or
@@ -218,7 +223,9 @@ def check_stage(paths: Paths, warehouse: Path, *, since: datetime | None = None,
 
     started = time.perf_counter()
     try:
-        if checker is not None:
+        if spark is not None:
+            report = run_checks(warehouse, paths.quality, spark=spark)
+        elif checker is not None:
             report = checker.run(warehouse, paths.quality, since)
         else:
             report = run_checks(warehouse, paths.quality, since=since)
@@ -294,12 +301,14 @@ def run_stages(
                     run.input_files = input_files(state)
                     since = plan.since if build and not plan.full and engine == "duckdb" else None
                     try:
-                        with scratch_warehouse(paths) as warehouse, _checker(paths, build and check) as checker:
+                        spark = None  # the session of a Spark build: the checks validate its marts there
+                        checker_wanted = build and check and engine == "duckdb"
+                        with scratch_warehouse(paths) as warehouse, _checker(paths, checker_wanted) as checker:
                             if build and engine == "spark":
                                 from classchat.pipeline_spark import build_stage as spark_build_stage
 
                                 say("build: on Spark, every model (Spark's tables are rebuilt whole)")
-                                spark_build_stage(paths, warehouse, verbose=verbose, say=say)
+                                spark = spark_build_stage(paths, warehouse, verbose=verbose, say=say)
                                 record_built_from(warehouse, state)
                                 fault_point("after_build")
                             elif build:
@@ -315,7 +324,8 @@ def run_stages(
                                 record_built_from(warehouse, state)
                                 fault_point("after_build")
                             report = (
-                                check_stage(paths, warehouse, since=since, checker=checker, say=say) if check else None
+                                check_stage(paths, warehouse, since=since, checker=checker, spark=spark, say=say)
+                                if check else None
                             )
                             fault_point("after_check")
                             failing = report.failing_sessions() if build and report and not report.success else {}

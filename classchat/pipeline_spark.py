@@ -120,13 +120,14 @@ def copy_to_duckdb(session, tables: list[str], warehouse: Path) -> int:
     return rows
 
 
-def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say=print) -> None:
+def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say=print):
     """The build stage on Spark: `dbt build --target spark` (every model, as tables, and the data tests)
     over the lake of `paths`, in this process; then the DuckDB file `warehouse` (the pipeline's scratch
     copy) gets Spark's tables, and the staging views in DuckDB's own SQL, so that the checks, the report,
     the export and the named queries read Spark's marts unchanged. dbt's unit tests (the text rules on
     fixed examples) run on DuckDB only: their fixtures are DuckDB literals. Raises StageError with one
-    line on failure. Spark's own tables stay in <data dir>/spark/warehouse/main.db."""
+    line on failure. Spark's own tables stay in <data dir>/spark/warehouse/main.db. Returns the Spark
+    session, for the checks to validate the marts there."""
     if not paths.files_manifest.exists():  # before anything is created in the data directory
         raise StageError(f"nothing to build: no lake at {paths.lake}; run `classchat ingest` first")
     missing = spark_missing()
@@ -153,6 +154,7 @@ def build_stage(paths: Paths, warehouse: Path, *, verbose: bool = False, say=pri
         raise StageError(_dbt_failure(views))
     say(f"build (spark): {_count_nodes(res)} in {time.perf_counter() - started:.1f} s; "
         f"{len(tables)} tables ({rows:,} rows) copied into the DuckDB warehouse")
+    return session
 
 
 

@@ -7,7 +7,8 @@ blocks in `suite_base`), as code, each paired with the read-only DuckDB query
 whose frame it validates; `runner` runs them with Great Expectations 1.x
 (scoped to new rows on incremental runs; large per-session suites in bounded
 batches, `batches`; optionally in a `checker.CheckerProcess` whose entry point
-is `serve`), `results` holds what they found,
+is `serve`; on Spark's marts through GX's Spark data source, `spark_reader`),
+`results` holds what they found,
 writes result JSON (and Data Docs) under the quality directory, and returns a
 `CheckReport`. Importing this package is cheap:
 Great Expectations itself is imported only when `run_checks` runs.

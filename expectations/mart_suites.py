@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from classchat.expectations.suite_base import CRITICAL, WARNING, _counts, _shares  # noqa: F401
+from classchat.expectations.suite_base import CRITICAL, WARNING, _counts, _shares, minutes_spanned  # noqa: F401
 
 USERS_QUERY = """
 SELECT
@@ -133,7 +133,7 @@ def _courses(gxe: Any) -> list:
 # totals: whole-warehouse sums in one row, so a scoped run still checks across tables
 # ---------------------------------------------------------------------------
 
-TOTALS_QUERY = """
+_TOTALS_TEMPLATE = """
 SELECT
     (SELECT count(*) FROM messages) AS message_rows,
     (SELECT coalesce(sum(n_messages), 0) FROM sessions) AS session_messages,
@@ -141,11 +141,12 @@ SELECT
     (SELECT coalesce(sum(n_questions), 0) FROM sessions) AS session_questions,
     (SELECT coalesce(sum(n_messages), 0) FROM courses) AS course_messages,
     (SELECT count(*) FROM session_minutes) AS minute_rows,
-    (SELECT coalesce(sum(date_diff('minute', date_trunc('minute', started_at), date_trunc('minute', ended_at)) + 1), 0)
-       FROM sessions) AS minutes_spanned,
+    (SELECT coalesce(sum({minutes_between} + 1), 0) FROM sessions) AS minutes_spanned,
     (SELECT count(DISTINCT session_id) FROM messages) AS sessions_with_messages,
     (SELECT count(*) FROM sessions) AS session_rows
 """
+TOTALS_QUERY = _TOTALS_TEMPLATE.format(minutes_between=minutes_spanned("started_at", "ended_at"))
+TOTALS_SPARK_QUERY = _TOTALS_TEMPLATE.format(minutes_between=minutes_spanned("started_at", "ended_at", "spark"))
 
 
 def _totals(gxe: Any) -> list:

@@ -57,6 +57,7 @@ from classchat.files import atomic_path
 __all__ = ["CheckError", "CheckReport", "ExpectationOutcome", "SuiteResult", "run_checks"]
 
 DATASOURCE_NAME = "classchat_marts"
+SPARK_DATASOURCE_NAME = "classchat_marts_spark"
 RUN_NAME = "classchat"
 KEEP_RUNS = 20  # validation runs kept per suite in the GX store (and so in Data Docs)
 RESULT_FORMAT = "SUMMARY"
@@ -77,8 +78,13 @@ def run_checks(
     build_docs: bool = True,
     suites: Sequence[MartSuite] | None = None,
     since: datetime | None = None,
+    spark: Any = None,
 ) -> CheckReport:
     """Validate every mart suite against `warehouse`; write results under `quality_dir`.
+
+    With `spark` (a SparkSession holding the marts of `classchat build --engine spark`), the suites
+    validate Spark's marts through GX's Spark data source instead (expectations.spark_reader);
+    `warehouse` is still the DuckDB file the pipeline stores the results in.
 
     Raises `CheckError` when the checks cannot run (missing warehouse or mart,
     unreadable query). Failed expectations do not raise: inspect
@@ -106,7 +112,12 @@ def run_checks(
         from great_expectations.core.run_identifier import RunIdentifier
 
         run_id = RunIdentifier(run_name=RUN_NAME, run_time=checked_at)
-        datasource = context.data_sources.add_or_update_pandas(name=DATASOURCE_NAME)
+        if spark is None:
+            datasource = context.data_sources.add_or_update_pandas(name=DATASOURCE_NAME)
+        else:
+            from classchat.expectations.spark_reader import SparkSuiteReader
+
+            datasource = context.data_sources.add_or_update_spark(name=SPARK_DATASOURCE_NAME)
 
         suite_results: list[SuiteResult] = []
         built: list[tuple[str, Any]] = []  # (suite name, batch id) of this run, for Data Docs
@@ -115,7 +126,11 @@ def run_checks(
             columns = _columns_used(expected)
             if spec.per_session and columns and SESSION_KEY not in columns:
                 columns.append(SESSION_KEY)
-            with SuiteReader(warehouse, spec, since if spec.scoped else None, columns) as reader:
+            reader = (
+                SuiteReader(warehouse, spec, since if spec.scoped else None, columns) if spark is None
+                else SparkSuiteReader(spark, spec, columns)
+            )
+            with reader:
                 total, parts = reader.plan(_batches.BATCH_ROWS) if spec.per_session else (0, [])
                 try:
                     asset = datasource.add_dataframe_asset(name=spec.name)
@@ -139,7 +154,7 @@ def run_checks(
                         n_rows = total
                     else:
                         frame = reader.frame()
-                        n_rows = len(frame)
+                        n_rows = len(frame) if spark is None else frame.count()
                         result = validation.run(
                             batch_parameters={"dataframe": frame},
                             result_format=_result_format(spec),

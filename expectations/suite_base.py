@@ -25,6 +25,13 @@ HEX16 = r"^[0-9a-f]{16}$"
 GLUED_HEADER = r"(?m)^[ \t]*(?:\d{4}-\d{2}-\d{2}[ \t]+)?(?:\d{1,2}:\d{2}:\d{2}|\[\d{1,2}:\d{2}(?::\d{2})?\])[ \t]+[^\W\d_][^:\n]{0,79}:"
 
 
+def minutes_spanned(start: str, end: str, engine: str = "duckdb") -> str:
+    """SQL for the whole minutes from the minute of `start` to the minute of `end`, in DuckDB's or
+    Spark's spelling (the one expression the suites' queries spell differently on the two engines)."""
+    span = f"date_trunc('minute', {start}), date_trunc('minute', {end})"
+    return f"date_diff('minute', {span})" if engine == "duckdb" else f"timestampdiff(MINUTE, {span})"
+
+
 @dataclass(frozen=True)
 class MartSuite:
     """One suite: its name (= the mart's), the SQL producing its frame, and its expectations.
@@ -44,6 +51,8 @@ class MartSuite:
     # on the sessions of its failing rows (the run quarantines them); table-level expectations
     # (row counts) and the other suites (users, courses, totals) are global.
     per_session: bool = False
+    # the query in Spark SQL, where DuckDB's spelling does not run there (GX on Spark's marts, issue 13)
+    spark_query: str | None = None
 
     def build_suite(self) -> "gx.ExpectationSuite":
         """The `gx.ExpectationSuite` of this mart (imports Great Expectations)."""

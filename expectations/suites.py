@@ -27,6 +27,7 @@ from classchat.expectations.mart_suites import (
     NAME_MATCHES_QUERY,
     SESSION_MINUTES_QUERY,
     TOTALS_QUERY,
+    TOTALS_SPARK_QUERY,
     USERS_QUERY,
     _attendance,
     _attendance_files,
@@ -47,6 +48,7 @@ from classchat.expectations.suite_base import (  # noqa: F401 - re-exported: run
     MartSuite,
     _counts,
     _shares,
+    minutes_spanned,
 )
 
 
@@ -196,14 +198,13 @@ def _messages(gxe: Any) -> list:
 # sessions
 # ---------------------------------------------------------------------------
 
-SESSIONS_QUERY = """
+_SESSIONS_TEMPLATE = """
 SELECT
     s.*,
     coalesce(c.n_message_rows, 0) AS n_message_rows,     -- rows of this session in messages
     coalesce(c.n_question_rows, 0) AS n_question_rows,   -- its questions in messages
     coalesce(mi.n_minute_rows, 0) AS n_minute_rows,      -- its rows in session_minutes
-    date_diff('minute', date_trunc('minute', s.started_at), date_trunc('minute', s.ended_at)) + 1
-        AS n_minutes_spanned
+    {minutes_spanned} + 1 AS n_minutes_spanned
 FROM sessions AS s
 LEFT JOIN (
     SELECT session_id, count(*) AS n_message_rows, count(*) FILTER (WHERE is_question) AS n_question_rows
@@ -216,6 +217,8 @@ LEFT JOIN (
     GROUP BY session_id
 ) AS mi ON mi.session_id = s.session_id
 """
+SESSIONS_QUERY = _SESSIONS_TEMPLATE.format(minutes_spanned=minutes_spanned("s.started_at", "s.ended_at"))
+SESSIONS_SPARK_QUERY = _SESSIONS_TEMPLATE.format(minutes_spanned=minutes_spanned("s.started_at", "s.ended_at", "spark"))
 
 
 def _sessions(gxe: Any) -> list:
@@ -328,6 +331,7 @@ SUITES: list[MartSuite] = [
     MartSuite(
         name="sessions",
         query=SESSIONS_QUERY,
+        spark_query=SESSIONS_SPARK_QUERY,
         expectations=_sessions,
         doc="one row per class session; n_message_rows counted from messages",
         scoped=True,
@@ -381,6 +385,7 @@ SUITES: list[MartSuite] = [
     MartSuite(
         name="totals",
         query=TOTALS_QUERY,
+        spark_query=TOTALS_SPARK_QUERY,
         expectations=_totals,
         doc="whole-warehouse sums in one row; checked in full on every run",
     ),

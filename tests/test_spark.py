@@ -1,7 +1,8 @@
 """The same dbt project on Spark (issue 13): `classchat build --engine spark` builds every model on Spark
-from the same lake, runs dbt's data tests there, and refreshes the DuckDB warehouse from Spark's tables;
-every table then equals DuckDB's own build, row for row and type for type (floats within 1e-9), the
-checks pass on it, the named queries read it, and DuckDB's next incremental run builds on it.
+from the same lake, runs dbt's data tests there, validates Spark's marts with the GX suites through
+GX's Spark data source, and refreshes the DuckDB warehouse from Spark's tables; every table then equals
+DuckDB's own build, row for row and type for type (floats within 1e-9), the named queries read it, and
+DuckDB's next incremental run builds on it.
 
 The corpus: the demo courses (chats in English and Chinese, attendance reports, a roster) and the 17
 labelled synthetic chats (every answer signal, both languages), plus the real Chinese lecture of
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,6 +69,11 @@ def test_spark_builds_every_table_to_duckdbs_rows_and_the_warehouse_works_on(tmp
     assert "build: on Spark, every model" in done.stdout
     assert "tables (" in done.stdout and "copied into the DuckDB warehouse" in done.stdout
     assert "checks passed" in done.stdout, done.stdout[-2000:]
+    # the GX suites validated Spark's marts through GX's Spark data source, every suite with rows
+    for suite in ("messages", "sessions", "users", "attendance", "totals"):
+        result = (spark.quality / "results" / f"{suite}.json").read_text(encoding="utf-8")
+        assert '"datasource_name": "classchat_marts_spark"' in result, suite
+    assert re.search(r"messages +ok +\d+ expectations passed; [1-9][\d,]* rows", done.stdout), done.stdout
     # dbt's data tests ran on Spark, and passed
     run_results = json.loads((spark.data_dir / ".dbt" / "target-spark" / "run_results.json").read_text())
     tests = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
