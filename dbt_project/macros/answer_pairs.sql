@@ -1,17 +1,16 @@
-{% macro answer_pairs() -%}
+{% macro answer_pair_ctes() -%}
     {#-
         The first half of the answer model (docs/answers.md; the rules are in the header of
-        int_questions_answered): every candidate pair (question, later message) with its signals and
-        its score without the helper signal (`base_score`). int_questions_answered reads it as its
-        `scored` CTE: inline on DuckDB (batch by batch, as one query), from the table
-        int_answer_pairs on Spark.
+        int_questions_answered), as CTEs after answer_inputs(): every candidate pair (question, later
+        message) with its signals, ending in `scored` (the score without the helper signal,
+        `base_score`). int_questions_answered continues from `scored`: on DuckDB with these CTEs in
+        its own query (batch by batch), on Spark from the table int_answer_pairs, which is these
+        CTEs (Spark inlines every CTE into each place that reads it; a table computes them once).
     -#}
 {% set window = var('answer_window_minutes') %}
 {% set quick = var('answer_quick_minutes') %}
 {% set ack_window = var('ack_window_minutes') %}
 {% set w = var('answer_weights') %}
-
-with {{ answer_inputs() }},
 
 candidate_messages as (
 
@@ -261,6 +260,4 @@ scored as (
     from signals
 
 )
-
-select * from scored
 {%- endmacro %}

@@ -41,16 +41,18 @@
 
 with {{ answer_inputs() }},
 
--- the candidate pairs with their signals and first score (macro answer_pairs; a table of its own on Spark)
+-- the candidate pairs with their signals and first score, ending in `scored` (macro answer_pair_ctes;
+-- on Spark the table int_answer_pairs, which is those CTEs)
+{% if target.type == 'spark' -%}
 scored as (
 
-    {% if target.type == 'spark' -%}
-        select * from {{ ref('int_answer_pairs') }}
-    {%- else -%}
-        {{ answer_pairs() }}
-    {%- endif %}
+    select * from {{ ref('int_answer_pairs') }}
 
 ),
+{%- else -%}
+{{ answer_pair_ctes() }},
+{%- endif %}
+
 
 -- first pass: who answered which question without the helper signal
 first_pass as (
