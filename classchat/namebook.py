@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 
 from classchat.pseudonyms import name_key, pseudonym
 
+# The recipient of a message to a Zoom webinar's hosts and panelists (ingest writes every spelling of
+# that group as this value): a group of people, not a person.
+STAFF_AUDIENCE = "hosts and panelists"
 # Values of a name column that are not people.
-NOT_PEOPLE = frozenset({"everyone", "system"})
+NOT_PEOPLE = frozenset({"everyone", "system", STAFF_AUDIENCE})
 # @words that address everybody, not a person.
 NOT_PEOPLE_MENTIONS = frozenset(
     {"everyone", "everybody", "all", "here", "channel", "所有人", "全体成员", "大家"}

@@ -339,6 +339,21 @@ REACTION = (
 RULE_PREFIX = r"^(?:" + "|".join(f"{w} " for w in REPLY_WORDS) + r"|Reacted to |Removed a )"
 # Zoom 2025+ collects reactions to a message on one of its body lines: "Ann, Bo Li:👍".
 EMOJI = r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\x{FE0F}\x{200D}\x{20E3}]"
+# Zoom webinars' group recipients (`From Ana to Hosts and panelists:`), lower case with spacing folded:
+# read as no direct message. A message to everyone under another name is public; a message to the
+# webinar's hosts and panelists is a message to the staff (the readers of the report), public to
+# them, with `recipient` the one value STAFF_AUDIENCE. Evidence: "Hosts and panelists" is in a
+# parser's test of real Zoom webinar exports; the others are the chat's "To:" choices in Zoom's and a
+# host's help pages (docs/layouts.md, "Webinar recipients").
+WEBINAR_EVERYONE = ("all panelists and attendees", "all panellists and attendees", "everyone (panelists and attendees)")
+WEBINAR_STAFF = (
+    "hosts and panelists", "hosts and all panelists", "host and panelists", "host and all panelists",
+    "all panelists", "panelists", "hosts and panellists", "all panellists", "panellists",
+)
+# `From Dana to Ana and all panelists:` -- a panelist's message to one attendee that the panelists
+# also see: a direct message to that attendee (group "name"). A guess at the wording (docs/layouts.md).
+WEBINAR_PERSON_AND_STAFF = r"(?i)^(?P<name>.+?)\s+and\s+(?:all|other)\s+panell?ists$"
+
 COLLECTED_REACTIONS = rf"^(?P<reactors>[^\t:]+):(?P<emoji>{EMOJI}+)\s*$"
 
 

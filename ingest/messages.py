@@ -3,7 +3,8 @@
 Owns joining each message's continuation and blank lines to its header
 (body text, line count, the rules on the first content line, collected
 reactions) and finishing the rows: timestamps (day roll-over, recording
-offsets), kinds, recipients and the final body in MESSAGE_SCHEMA.
+offsets), kinds, recipients (a Zoom webinar's group recipients are no direct
+message) and the final body in MESSAGE_SCHEMA.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import polars as pl
 
 from classchat.ingest.headers import _first_line_rules, _seconds_by_format, _seconds_of_day
-from classchat.ingest.layouts import COLLECTED_REACTIONS, Layout
+from classchat.ingest.layouts import COLLECTED_REACTIONS, WEBINAR_EVERYONE, WEBINAR_PERSON_AND_STAFF, WEBINAR_STAFF, Layout
 from classchat.ingest.rows import MESSAGE_SCHEMA, REACTION_STRUCT, _collect, _per_file_cumsum
+from classchat.namebook import STAFF_AUDIENCE
 
 ROLLOVER_SECONDS = 12 * 3600  # a clock going back by more than this is the next day
 
@@ -98,6 +100,10 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
     m = m.with_columns(header_text.alias("h_text"))
     m = _bodies(m, layout)
     m = m.join(meta, on="file_idx", how="left").rename({"h_time": "time_text"}).lazy()
+    # Zoom webinars' group recipients are no direct message (layouts.WEBINAR_EVERYONE, WEBINAR_STAFF)
+    group = pl.col("h_recipient").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    to_everyone = pl.col("h_recipient").is_null() | group.is_in(WEBINAR_EVERYONE)
+    to_staff = group.is_in(WEBINAR_STAFF).fill_null(False)
     if layout.system:  # a system line (BigBlueButton's welcome) has no time: it takes the next message's
         m = m.with_columns(pl.col("time_text").fill_null(strategy="backward").over("file_idx"))
     return _collect(
@@ -113,8 +119,12 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
             pl.col("h_sender").alias("sender_name"),
             pl.col("h_role").alias("sender_role"),
             pl.col("h_role_tag").alias("role_tag"),
-            pl.coalesce(pl.col("h_recipient"), pl.lit("everyone")).alias("recipient"),
-            pl.col("h_recipient").is_not_null().alias("is_private"),
+            pl.when(to_everyone).then(pl.lit("everyone"))
+            .when(to_staff).then(pl.lit(STAFF_AUDIENCE))
+            .otherwise(pl.coalesce(
+                pl.col("h_recipient").str.extract(WEBINAR_PERSON_AND_STAFF, 1), pl.col("h_recipient")
+            )).alias("recipient"),
+            (pl.col("h_recipient").is_not_null() & ~to_everyone & ~to_staff).alias("is_private"),
             kind.alias("message_kind"),
             pl.col("is_reaction_removal").fill_null(False),
             pl.col("reply_quote").str.replace(r"(?:\.\.\.|…)$", "").alias("reply_to_text"),

@@ -13,6 +13,7 @@ from classchat.ingest import ingest
 from classchat.ingest.land import read_manifest
 from classchat.ingest.layouts import LANGUAGES, LAYOUT_FIT_THRESHOLD, LAYOUTS, ROLE_TAG_LOOKUP, ROLE_TAGS
 from classchat.ingest.parse import FileText, parse_batch
+from classchat.namebook import STAFF_AUDIENCE
 
 DAY = date(2024, 4, 1)
 
@@ -61,6 +62,12 @@ VARIANTS = {
     "zoom_2021/variants/2024-04-11_uk.txt": (
         "zoom_2021", {"Олена", "Тарас"}, ["everyone", "everyone"], ["text", "reply"], [None, None],
     ),
+    # a Zoom webinar's group recipients: the hosts and panelists (any spelling) are the staff, no direct
+    # message; "all panelists and attendees" is everyone; "<name> and all panelists" a message to that person
+    "zoom_2025/variants/2024-04-12_webinar.txt": (
+        "zoom_2025", {"Adam Zable", "Dana Cole", "Eve", "Bob"},
+        [STAFF_AUDIENCE, "Adam Zable", STAFF_AUDIENCE, "everyone", "Eve", "everyone"], ["text"] * 6, [None] * 6,
+    ),
 }
 
 
@@ -77,7 +84,7 @@ def test_each_variant_reads_every_header_name_recipient_and_tag(fixture):
     assert batch.rejects.height == 0
     assert set(m["sender_name"]) == senders
     assert m["recipient"].to_list() == recipients
-    assert m["is_private"].to_list() == [r != "everyone" for r in recipients]
+    assert m["is_private"].to_list() == [r not in ("everyone", STAFF_AUDIENCE) for r in recipients]
     assert m["message_kind"].to_list() == kinds
     assert m["role_tag"].to_list() == tags
     assert stats["layout_fit"] == 1.0
