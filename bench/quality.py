@@ -7,7 +7,7 @@ figures: docs/answers.md, "Measuring"). Chats:
   - the five labelled real samples (the last two held out: labelled blind after the rules were written), when ../shared/samples exists (skipped otherwise);
   - zoom_11 again with its `Replying to "…":` lines removed, scored against the
     full labels and against the export's own reply threads;
-  - the 17 synthetic chats of tests/fixtures/labels/synthetic/ (one row each, and a total).
+  - the synthetic chats of tests/fixtures/labels/synthetic/ (one row each, and a total: SYNTHETIC_TOTAL).
 
 Usage:
     .venv/bin/python bench/quality.py [--synthetic-only] [--markdown] [--details CHAT]
@@ -28,6 +28,7 @@ SYNTHETIC = LABELS / "synthetic"
 SAMPLES = ROOT.parent / "shared" / "samples"
 REAL = ("lecture_zh_2020", "zoom_03_z1_multiline", "zoom_11_z3_replies", "zoom_01_z1_class", "zoom_10_z2_ru_reactions")
 STRIPPED = "zoom_11_z3_replies"
+SYNTHETIC_TOTAL = "synthetic (all)"  # the row of the whole synthetic set
 
 
 @dataclass
@@ -266,7 +267,7 @@ def evaluate(synthetic_only: bool = False, data_dir: Path | None = None) -> dict
         results[chat.name] = score(chat, frame)
         if chat.course == "synthetic":
             total.add(results[chat.name])
-    results["synthetic (all 17)"] = total
+    results[SYNTHETIC_TOTAL] = total
     return results
 
 

@@ -1,3 +1,19 @@
+{% macro opens_with_name(candidates, name) -%}
+    {#-
+        The candidate opens by naming `name` (a name key): "ed, ...", "林芳：...", or after a greeting
+        ("hi ed, ...", "hello ed - yes", "hey ed yes it is"), where the name may also end in a space,
+        a stop, a dash or the message. `opener` is the text after the greeting, `greeted` whether
+        there was one (candidate_messages).
+    -#}
+    (
+        starts_with({{ candidates }}.opener, {{ name }})
+        and (
+            substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (',', ':', '，', '：', '!')
+            or ({{ candidates }}.greeted and substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (' ', '.', '-', ''))
+        )
+    )
+{%- endmacro %}
+
 {% macro answer_pair_ctes() -%}
     {#-
         The first half of the answer model (docs/answers.md; the rules are in the header of
@@ -17,9 +33,27 @@ candidate_messages as (
     select
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
         body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
-        substantive_upto, may_address_someone
+        substantive_upto, may_address_someone, reactor_keys,
+        -- the text after an opening greeting ("hi ed, yes"), for name openers (macro opens_with_name)
+        regexp_replace(body_lower, '^\s*{{ greeting_opener() }}', '') as opener,
+        regexp_matches(body_lower, '^\s*{{ greeting_opener() }}') as greeted
     from messages
     where is_substantive
+
+),
+
+-- who reacted to a message by a reaction message ("Reacted to "…" with 👍"), unless they removed it again
+reactions as (
+
+    select message_id, {{ list_agg('sender_key') }} as reacted_keys
+    from (
+        select reaction_to_message_id as message_id, sender_key
+        from messages
+        where message_kind = 'reaction' and reaction_to_message_id is not null
+        group by reaction_to_message_id, sender_key
+        having sum(case when is_reaction_removal then -1 else 1 end) > 0
+    ) as net_reactions
+    group by message_id
 
 ),
 
@@ -46,10 +80,7 @@ addressed as (
     where candidates.may_address_someone
         and (
             contains(candidates.body_lower, '@' || people.name)
-            or (
-                starts_with(candidates.body_lower, people.name)
-                and substr(candidates.body_lower, length(people.name) + 1, 1) in (',', ':', '，', '：')
-            )
+            or {{ opens_with_name('candidates', 'people.name') }}
         )
     group by candidates.message_id
 
@@ -58,9 +89,10 @@ addressed as (
 -- the people a candidate addresses, joined once per message rather than once per pair
 candidates as (
 
-    select candidate_messages.*, addressed.addressed_user_ids
+    select candidate_messages.*, addressed.addressed_user_ids, reactions.reacted_keys
     from candidate_messages
     left join addressed on candidate_messages.message_id = addressed.message_id
+    left join reactions on candidate_messages.message_id = reactions.message_id
 
 ),
 
@@ -112,16 +144,10 @@ pairs as (
             as is_reply,
         (
             contains(candidates.body_lower, '@' || questions.sender_key)
-            or (
-                starts_with(candidates.body_lower, questions.sender_key)
-                and substr(candidates.body_lower, length(questions.sender_key) + 1, 1) in (',', ':', '，', '：')
-            )
+            or {{ opens_with_name('candidates', 'questions.sender_key') }}
             or (questions.first_key is not null and (
                 contains(candidates.body_lower, '@' || questions.first_key)
-                or (
-                    starts_with(candidates.body_lower, questions.first_key)
-                    and substr(candidates.body_lower, length(questions.first_key) + 1, 1) in (',', ':', '，', '：')
-                )
+                or {{ opens_with_name('candidates', 'questions.first_key') }}
             ))
             or (candidates.is_private and candidates.recipient_key = questions.sender_key)
         ) as addresses_asker,
@@ -140,7 +166,10 @@ pairs as (
         coalesce(candidates.is_thanks, false) as is_thanks,
         candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
         candidates.sent_at > questions.sent_at + interval {{ quick }} minute as is_late,
-        repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again
+        repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again,
+        -- the asker reacted to the candidate (an emoji on it, collected or as a reaction message)
+        coalesce(array_contains(candidates.reactor_keys, questions.sender_key), false)
+            or coalesce(array_contains(candidates.reacted_keys, questions.sender_key), false) as asker_reacted
     from pair_keys
     inner join questions on pair_keys.question_id = questions.message_id
     inner join candidates on pair_keys.answer_id = candidates.message_id
@@ -227,7 +256,8 @@ signals as (
 
     select
         pairs.*,
-        coalesce(acknowledged.is_acknowledged_next or acknowledged.is_thanked_by_name, false) as is_acknowledged,
+        coalesce(acknowledged.is_acknowledged_next or acknowledged.is_thanked_by_name, false) or pairs.asker_reacted
+            as is_acknowledged,
         coalesce(asker_done.done_seq < pairs.answer_seq, false) as after_asker_done
     from pairs
     left join acknowledged

@@ -249,6 +249,11 @@
     trim(regexp_replace({{ body_lower }}, '^\s*(@[^\s@,:，：]+(\s+[^\s@,:，：]+)?\s*[,:，：]?\s*|[^\s,:，：@]{1,20}(\s[^\s,:，：@]{1,20})?\s*[,:，：]\s*)', ''))
 {%- endmacro %}
 
+{% macro greeting_opener() -%}
+    {#- A greeting an answer may open with before naming the asker ("Hi Ed, ...", "Hello Ana - yes", "您好，林芳：..."), as a regex piece without anchors or quotes. -#}
+    (hi|hey|hello|dear|good question|great question|你好|您好)[\s,!.，！]+
+{%- endmacro %}
+
 {% macro question_form(body) -%}
     {#-
         What a question asks for, which decides the answer cues that fit it: why, when,
@@ -273,14 +278,16 @@
         The answer cues a message carries (a list of: yesno, hedge (a yes/no answer that hedges:
         "maybe", "probably", "可能", "不一定", "возможно"; unlike yesno it is no mismatch for a why
         question, so "可能是因为…" still answers "为什么…"), because, method, time, place,
-        link (a URL), number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
+        link (a URL), name (one to four capitalised words and nothing else, not a yes/no word:
+        "Lisbon", "Toronto, Canada 🇨🇦"; it fits a where-question), number, definition, tech_ok -- "fine for me", "try rejoining", "我这里正常"), read after an opening address ("Ana, yes, ..." -> "yes, ...").
         `yesno` only at the start, so "no idea what you mean" is not a "no".
     -#}
+    {%- set opening -%} lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }} {%- endset -%}
+    {%- set yes_no -%} '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that\x27s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行|да|нет|конечно)([^a-zа-яё]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)' {%- endset -%}
     {%- set cues -%}
-        case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
-            '(^|\n)(yes|yeah|yep|yup|no|nope|exactly|correct|sure|of course|definitely|indeed|not really|not quite|that\x27s (right|correct)|是的|是啊|对的|没错|可以|不可以|不能|不是|没有|有的|要的|不会|不用|不要|需要|不需要|当然|一样|不一样|不行|да|нет|конечно)([^a-zа-яё]|$)|(^|\n)(是|对|有|会|能|要|行|嗯)([，,。.!！~～ ]|$)')
+        case when regexp_matches({{ opening }}, {{ yes_no }})
             then 'yesno' end,
-        case when regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }},
+        case when regexp_matches({{ opening }},
             '(^|\n)(maybe|perhaps|probably|possibly|sometimes|i think so|i don\x27t think so|i guess so|not always|not sure|可能|也许|大概|应该是|应该不|不一定|有时候|возможно|наверное|иногда|не всегда)([^a-zа-яё]|$)')
             then 'hedge' end,
         case when regexp_matches(lower({{ body }}), '\bbecause\b|\bsince\b|\bdue to\b|that\x27s why|so that|the reason|\bcause\b|因为|由于|所以|为了|原因|导致|否则|不然|потому что|так как|из-за|поэтому|чтобы')
@@ -291,6 +298,9 @@
             then 'time' end,
         case when regexp_matches(lower({{ body }}), '^\s*(in|on|at|under|inside|from|via)\b|\b(tab|page|folder|link|site|website|portal|channel|drive|repo|chapter)\b|https?://|在|群|网站|链接|文件夹|页|章')
             then 'place' end,
+        case when regexp_matches(trim({{ body }}), '^\p{Lu}[\p{L}\x27.-]+([ ,]+\p{Lu}[\p{L}\x27.-]+){0,3}[\s\p{So}\p{Sk}!.]*$')
+                and not regexp_matches({{ opening }}, {{ yes_no }})
+            then 'name' end,
         case when regexp_matches(lower({{ body }}), 'https?://|www\.')
             then 'link' end,
         case when regexp_matches(lower({{ body }}), '[0-9]|[一二三四五六七八九十两百千万]|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand)\b')
@@ -322,7 +332,8 @@
         or ({{ form }} = 'why' and array_contains({{ cues }}, 'because'))
         or ({{ form }} = 'how' and (array_contains({{ cues }}, 'method') or array_contains({{ cues }}, 'because') or array_contains({{ cues }}, 'definition') or array_contains({{ cues }}, 'link')))
         or ({{ form }} = 'when' and array_contains({{ cues }}, 'time'))
-        or ({{ form }} = 'where' and array_contains({{ cues }}, 'place'))
+        or ({{ form }} = 'where' and (array_contains({{ cues }}, 'place')
+            or array_contains({{ cues }}, 'name')))
         or ({{ form }} = 'quantity' and array_contains({{ cues }}, 'number'))
         or ({{ form }} = 'what' and (array_contains({{ cues }}, 'definition') or array_contains({{ cues }}, 'place')))
         or ({{ form }} = 'tech' and (array_contains({{ cues }}, 'tech_ok') or array_contains({{ cues }}, 'yesno')))

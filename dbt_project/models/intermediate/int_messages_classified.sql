@@ -41,14 +41,20 @@ classified as (
             and base_intent in ('other', 'link')
             and not {{ is_filler('body') }} as is_substantive,
         message_kind in ('text', 'reply')
-            and (contains(body, '@') or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')) as may_address_someone,
+            and (
+                contains(body, '@')
+                or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')
+                or regexp_matches(lower(body), '^\s*{{ greeting_opener() }}')
+            ) as may_address_someone,
         {{ content_terms('body') }} as content_terms,
         {{ content_chars('body') }} as content_chars,
         case when base_intent = 'tech_issue' then 'tech' else {{ question_form('body') }} end as question_form,
         {{ opens_yes_no('body') }} as asks_yes_no,
         {{ answer_cues('body') }} as answer_cues,
         cast(length({{ strip_address('lower(body)') }}) as bigint) as core_length,  -- Spark's length is an int
-        {{ is_thanks('body') }} as is_thanks
+        {{ is_thanks('body') }} as is_thanks,
+        -- who reacted to it on the message itself (Zoom 2025+ collects reactions on a body line: "Ann, Bo:👍")
+        {{ list_map('flatten(' ~ list_map('collected_reactions', 'r', 'r.reactors') ~ ')', 'n', name_key('n')) }} as reactor_keys
     from intents
 
 )
