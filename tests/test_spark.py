@@ -4,7 +4,7 @@ GX's Spark data source, and refreshes the DuckDB warehouse from Spark's tables; 
 DuckDB's own build, row for row and type for type (floats within 1e-9), the named queries read it, and
 DuckDB's next incremental run builds on it.
 
-The corpus: the demo courses (chats in English and Chinese, attendance reports, a roster) and the 19
+The corpus: the demo courses (chats in English and Chinese, attendance reports, a roster) and the 21
 labelled synthetic chats (every answer signal, both languages), plus the real Chinese lecture of
 ../shared/samples when it is there. Real Spark (pyspark's local session, as dbt-spark's `session`
 method runs it) in a child process, so its JVM ends with the test. Skipped when pyspark or Java is

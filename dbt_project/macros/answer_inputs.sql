@@ -2,7 +2,7 @@
     {#-
         The CTEs both halves of the answer model start from (int_answer_pairs scores the candidate
         pairs, int_questions_answered assigns them): `messages` of the session batch (with the running
-        count of substantive messages), `questions` (with the keys the pairs and the repeats use), and
+        count of substantive messages, in the session and in a private conversation), `questions` (with the keys the pairs and the repeats use), and
         `repeats` (the asker asks the same again). One definition, read by both models. The batch
         marker (session_batch) is replaced by the session_batched materialization on DuckDB with the
         batch and the sessions the build lacks; on Spark both models are whole tables.
@@ -13,7 +13,13 @@ messages as (
         *,
         count(case when is_substantive then 1 end) over (
             partition by session_id order by seq rows between unbounded preceding and current row
-        ) as substantive_upto
+        ) as substantive_upto,
+        -- the same count within a private conversation (the two people of a direct message): there
+        -- the next message of the conversation is the next message, whatever the rest of the chat says
+        case when is_private then count(case when is_substantive then 1 end) over (
+            partition by session_id, is_private, least(sender_key, recipient_key), greatest(sender_key, recipient_key)
+            order by seq rows between unbounded preceding and current row
+        ) end as conversation_upto
     from {{ ref('int_messages_classified') }}
     where {{ session_batch() }}
 
@@ -35,7 +41,7 @@ questions as (
 
 ),
 
--- the asker asks the same again (same or near text): the time of the first repeat
+-- the asker asks the same again (same or near text; not a private copy to someone else): the time of the first repeat
 repeats as (
 
     select
@@ -46,6 +52,8 @@ repeats as (
         on earlier.session_id = later.session_id
         and earlier.user_id = later.user_id
         and later.seq > earlier.seq
+        -- the same words sent privately to someone else ask someone else, not again
+        and not (earlier.is_private and later.is_private and earlier.recipient_key != later.recipient_key)
     where earlier.folded_body_lower = later.folded_body_lower
         or jaro_winkler_similarity(earlier.folded_body_lower, later.folded_body_lower) >= 0.9
         or (length(earlier.body) >= 6 and contains(later.body, earlier.body))

@@ -33,7 +33,7 @@ candidate_messages as (
     select
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
         body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
-        substantive_upto, may_address_someone, reactor_keys,
+        substantive_upto, conversation_upto, may_address_someone, reactor_keys,
         -- the text after an opening greeting ("hi ed, yes"), for name openers (macro opens_with_name)
         regexp_replace(body_lower, '^\s*{{ greeting_opener() }}', '') as opener,
         regexp_matches(body_lower, '^\s*{{ greeting_opener() }}') as greeted
@@ -102,7 +102,8 @@ question_minutes as (
         questions.message_id as question_id,
         questions.session_id,
         questions.minute_at + {{ minutes('step') }} as minute_at,
-        questions.substantive_upto
+        questions.substantive_upto,
+        questions.conversation_upto
     from questions
     {{ join_integers('steps', 'step', 0, window ~ ' + 1') }}
 
@@ -117,7 +118,12 @@ pair_keys as (
         and question_minutes.minute_at = candidates.minute_at
         -- at most answer_max_candidates substantive messages after the question (a busy chat
         -- otherwise pairs each question with every message of its window; memory grew with that)
-        and candidates.substantive_upto <= question_minutes.substantive_upto + {{ var('answer_max_candidates') }}
+        -- (counted in the conversation when both are private: a direct message's answer may come after
+        -- many messages of other conversations)
+        and coalesce(
+            candidates.conversation_upto <= question_minutes.conversation_upto + {{ var('answer_max_candidates') }},
+            candidates.substantive_upto <= question_minutes.substantive_upto + {{ var('answer_max_candidates') }}
+        )
     union
     select questions.message_id as question_id, candidates.message_id as answer_id
     from questions
@@ -164,7 +170,12 @@ pairs as (
             as cue_mismatch,
         coalesce(candidates.role in ('instructor', 'ta'), false) as is_staff,
         coalesce(candidates.is_thanks, false) as is_thanks,
-        candidates.substantive_upto - 1 - questions.substantive_upto as n_between,
+        -- substantive messages between the two: in the private conversation when both are private
+        -- (the filters below make it the asker's conversation with the candidate's author)
+        coalesce(
+            candidates.conversation_upto - 1 - questions.conversation_upto,
+            candidates.substantive_upto - 1 - questions.substantive_upto
+        ) as n_between,
         candidates.sent_at > questions.sent_at + interval {{ quick }} minute as is_late,
         repeats.repeat_seq is not null and repeats.repeat_seq < candidates.seq as asked_again,
         -- the asker reacted to the candidate (an emoji on it, collected or as a reaction message)

@@ -229,20 +229,29 @@ same_question as (
         and later.seq > earlier.seq
         and later.sent_at <= earlier.sent_at + interval {{ window }} minute
     left join previous_question on later.message_id = previous_question.message_id
-    where (
-            earlier.user_id = later.user_id
-            and later.substantive_upto = earlier.substantive_upto
-            and later.sent_at <= earlier.sent_at + interval {{ quick }} minute
+    -- two direct messages of different conversations (the same problem sent to several people)
+    -- do not share their answers: each answer reached one of them
+    where not (
+            earlier.is_private and later.is_private
+            and least(earlier.sender_key, earlier.recipient_key) || chr(10) || greatest(earlier.sender_key, earlier.recipient_key)
+                != least(later.sender_key, later.recipient_key) || chr(10) || greatest(later.sender_key, later.recipient_key)
         )
-        or (
-            previous_question.previous_id = earlier.message_id
-            and earlier.user_id != later.user_id
-            and later.says_same_question
-        )
-        or (
-            {{ list_length('array_intersect(earlier.content_terms, later.content_terms)') }} >= {{ var('same_question_min_terms') }}
-            and {{ list_length('array_intersect(earlier.content_terms, later.content_terms)') }}
-                = least({{ list_length('earlier.content_terms') }}, {{ list_length('later.content_terms') }})
+        and (
+            (
+                earlier.user_id = later.user_id
+                and later.substantive_upto = earlier.substantive_upto
+                and later.sent_at <= earlier.sent_at + interval {{ quick }} minute
+            )
+            or (
+                previous_question.previous_id = earlier.message_id
+                and earlier.user_id != later.user_id
+                and later.says_same_question
+            )
+            or (
+                {{ list_length('array_intersect(earlier.content_terms, later.content_terms)') }} >= {{ var('same_question_min_terms') }}
+                and {{ list_length('array_intersect(earlier.content_terms, later.content_terms)') }}
+                    = least({{ list_length('earlier.content_terms') }}, {{ list_length('later.content_terms') }})
+            )
         )
 
 ),
