@@ -37,16 +37,20 @@ class SparkSuiteReader:
             raise CheckError(f"suite '{spec.name}': cannot read its data from Spark: {_first_line(exc)}") from exc
         keep = [c for c in columns if c in available]  # a missing column is left for GX to report
         self.projection = ", ".join(f"`{c}`" for c in keep) if keep else "*"
+        self._frame: Any = None
 
     def __enter__(self) -> "SparkSuiteReader":
         return self
 
     def __exit__(self, *exc) -> None:
-        pass
+        if self._frame is not None:
+            self._frame.unpersist()
 
     def plan(self, max_rows: int) -> tuple[int, list]:
         """No batches on Spark: the whole suite is one frame."""
         return 0, []
 
     def frame(self) -> Any:
-        return self.spark.sql(f"select {self.projection} from ({self.query}) as suite_rows")
+        """The suite's rows, cached: GX runs a Spark job per expectation, each would run the query again."""
+        self._frame = self.spark.sql(f"select {self.projection} from ({self.query}) as suite_rows").cache()
+        return self._frame
