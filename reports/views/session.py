@@ -67,7 +67,7 @@ order by us.n_messages desc, us.display_name
 
 MESSAGES_SQL = """
 select seq, strftime(sent_at, '%H:%M:%S') as time, sender_name, role,
-       case when is_private then recipient end as recipient,
+       case when recipient != 'everyone' then recipient end as recipient,  -- a direct message's addressee, or a webinar's hosts and panelists
        message_kind, intent, body, source_line
 from messages
 where session_id = ?
