@@ -47,7 +47,8 @@
             ("why does", "what time does", "how to") -- so "how likely a result this
             extreme is" (an answer) is not a question -- but not a question word before
             a subject ("when I try...", "what I mean...")
-            -- or asks inside a sentence ("... can you see my folder",
+            -- or a later sentence opens so ("There are 3 op-amps in the kit. what are the main
+            differences") -- or asks inside a sentence ("... can you see my folder",
             "did anyone ...", "anyone know ..."), or
           - opens with a Russian question word (как почему зачем что где когда можно ли), or
             holds почему / зачем anywhere, or
@@ -82,6 +83,12 @@
                 lower(trim({{ body }})),
                 '^(what|how|when|where|why|which|who) (i|i\x27m|im|we|you|they|he|she|it|this|that)\s'
             )
+        )
+        -- a later sentence that opens with a question word and an auxiliary ("There are 3 op-amps in
+        -- the inventory. what are the main differences"), but not before a subject ("… . What I mean is")
+        or (
+            regexp_matches(lower({{ body }}), '[.!;。！；]\s+(what|why|how|where|which|who)\s+(is|are|was|were|do|does|did|can|could|should|would|will)\s')
+            and not regexp_matches(lower({{ body }}), '[.!;。！；]\s+(what|how|when|where|why|which|who) (i|i\x27m|im|we|you|they|he|she|it|this|that)\s')
         )
         or regexp_matches(
             lower({{ body }}),
