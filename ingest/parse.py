@@ -48,7 +48,8 @@ __all__ = [
 # 4: header grammar in every language and case, role tags (role_tag column), no header glued into a body,
 #    impossible times rejected, CR-only files split at CR
 # 5: a lone CR before a header of the file's layout ends a line (mixed line ends), it no longer glues it
-PARSER_VERSION = 5
+# 6: a Zoom webinar's group recipients are no direct message (recipient `hosts and panelists` / `everyone`)
+PARSER_VERSION = 6
 
 BEFORE_FIRST_HEADER = "text before the first message header"
 CONTINUES_REJECTED = "continues a rejected header line above"
