@@ -16,12 +16,19 @@ messages as (
         ) as substantive_upto,
         -- the same count within a private conversation (the two people of a direct message): there
         -- the next message of the conversation is the next message, whatever the rest of the chat says
-        case when is_private then count(case when is_substantive then 1 end) over (
-            partition by session_id, is_private, least(sender_key, recipient_key), greatest(sender_key, recipient_key)
+        case when conversation_key is not null then count(case when is_substantive then 1 end) over (
+            partition by session_id, conversation_key
             order by seq rows between unbounded preceding and current row
         ) end as conversation_upto
-    from {{ ref('int_messages_classified') }}
-    where {{ session_batch() }}
+    from (
+        select
+            *,
+            -- a direct message's conversation: its two people, in either direction
+            case when is_private then least(sender_key, recipient_key) || chr(10) || greatest(sender_key, recipient_key) end
+                as conversation_key
+        from {{ ref('int_messages_classified') }}
+        where {{ session_batch() }}
+    ) as batch
 
 ),
 
@@ -53,7 +60,7 @@ repeats as (
         and earlier.user_id = later.user_id
         and later.seq > earlier.seq
         -- the same words sent privately to someone else ask someone else, not again
-        and not (earlier.is_private and later.is_private and earlier.recipient_key != later.recipient_key)
+        and coalesce(earlier.conversation_key = later.conversation_key, true)
     where earlier.folded_body_lower = later.folded_body_lower
         or jaro_winkler_similarity(earlier.folded_body_lower, later.folded_body_lower) >= 0.9
         or (length(earlier.body) >= 6 and contains(later.body, earlier.body))

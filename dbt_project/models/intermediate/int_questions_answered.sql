@@ -231,11 +231,7 @@ same_question as (
     left join previous_question on later.message_id = previous_question.message_id
     -- two direct messages of different conversations (the same problem sent to several people)
     -- do not share their answers: each answer reached one of them
-    where not (
-            earlier.is_private and later.is_private
-            and least(earlier.sender_key, earlier.recipient_key) || chr(10) || greatest(earlier.sender_key, earlier.recipient_key)
-                != least(later.sender_key, later.recipient_key) || chr(10) || greatest(later.sender_key, later.recipient_key)
-        )
+    where coalesce(earlier.conversation_key = later.conversation_key, true)
         and (
             (
                 earlier.user_id = later.user_id
