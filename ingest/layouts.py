@@ -345,7 +345,7 @@ EMOJI = r"[\p{Extended_Pictographic}\p{Emoji_Modifier}\x{FE0F}\x{200D}\x{20E3}]"
 # them, with `recipient` the one value STAFF_AUDIENCE. Evidence: "Hosts and panelists" is in a
 # parser's test of real Zoom webinar exports; the others are the chat's "To:" choices in Zoom's and a
 # host's help pages (docs/layouts.md, "Webinar recipients").
-WEBINAR_EVERYONE = ("all panelists and attendees", "all panellists and attendees", "everyone (panelists and attendees)")
+WEBINAR_EVERYONE = ("all panelists and attendees", "all panellists and attendees")
 WEBINAR_STAFF = (
     "hosts and panelists", "hosts and all panelists", "host and panelists", "host and all panelists",
     "all panelists", "panelists", "hosts and panellists", "all panellists", "panellists",
