@@ -2,14 +2,14 @@
     {#-
         The candidate opens by naming `name` (a name key): "ed, ...", "林芳：...", or after a greeting
         ("hi ed, ...", "hello ed - yes", "hey ed yes it is"), where the name may also end in a space,
-        a stop, a dash or the message. `opener` is the text after the greeting, `greeted` whether
-        there was one (candidate_messages).
+        a stop, a dash or the message. `opener` is the text after the greeting (candidate_messages);
+        it differs from the body exactly when there was one.
     -#}
     (
         starts_with({{ candidates }}.opener, {{ name }})
         and (
             substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (',', ':', '，', '：', '!')
-            or ({{ candidates }}.greeted and substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (' ', '.', '-', ''))
+            or ({{ candidates }}.opener != {{ candidates }}.body_lower and substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (' ', '.', '-', ''))
         )
     )
 {%- endmacro %}
@@ -35,8 +35,7 @@ candidate_messages as (
         body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
         substantive_upto, conversation_upto, may_address_someone, reactor_keys,
         -- the text after an opening greeting ("hi ed, yes"), for name openers (macro opens_with_name)
-        regexp_replace(body_lower, '^\s*{{ greeting_opener() }}', '') as opener,
-        regexp_matches(body_lower, '^\s*{{ greeting_opener() }}') as greeted
+        regexp_replace(body_lower, '^\s*{{ greeting_opener() }}', '') as opener
     from messages
     where is_substantive
 
