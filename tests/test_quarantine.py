@@ -2,7 +2,8 @@
 
 The run publishes every good session, names the quarantined one with the expectation it failed
 (run output, `ingested_files`, the `runs` table), exits non-zero, and the next runs keep it out
-until the file is fixed or removed. The poison here is a real export; the check it fails is the
+until the file is fixed or removed (removed in a copy of the quarantined data directory, so one
+quarantining run serves both). The poison here is a real export; the check it fails is the
 real `GLUED_HEADER` expectation of the messages suite with its pattern pointed at a marker, run
 in-process so the test can point it (everything else is the real pipeline: Polars, dbt, GX).
 """
@@ -10,6 +11,7 @@ in-process so the test can point it (everything else is the real pipeline: Polar
 from __future__ import annotations
 
 import contextlib
+import shutil
 
 import duckdb
 import pytest
@@ -18,6 +20,7 @@ from helpers import add_export, copy_fixture
 import classchat.expectations.suites as suites
 from classchat import pipeline
 from classchat.cli import main
+from classchat.config import Paths
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +46,7 @@ def poisoned_checks(monkeypatch):
     monkeypatch.setattr(pipeline, "_checker", in_process)
 
 
-def test_a_poison_session_is_quarantined_and_the_rest_published(paths, poisoned_checks, capsys):
+def test_a_poison_session_is_quarantined_and_the_rest_published(paths, poisoned_checks, capsys, tmp_path):
     copy_fixture(paths, "c1", "plain/2024-05-06_intro_lecture.txt")
     poison = add_export(paths, "c1", "2024-05-09_poison.txt", POISON)
     data = ["--data-dir", str(paths.data_dir)]
@@ -65,20 +68,17 @@ def test_a_poison_session_is_quarantined_and_the_rest_published(paths, poisoned_
     assert "QUARANTINED c1/2024-05-09_poison.txt" in out
     assert _sql(paths, "select count(distinct session_id) from messages") == [(1,)]
 
+    # removed (in a copy of this data directory): the next run, even a full refresh, clears the quarantine
+    removed = Paths(tmp_path / "removed")
+    shutil.copytree(paths.data_dir, removed.data_dir)
+    (removed.raw / "c1" / poison.name).unlink()
+    assert main(["run", "--data-dir", str(removed.data_dir), "--full-refresh"]) == 0
+    assert dict(_sql(removed, "select source_file, status from ingested_files")) == {
+        "c1/2024-05-06_intro_lecture.txt": "landed"
+    }
+
     # fixed: it lands and is published
     poison.write_text(POISON.replace("MARKER-OF-A-MISREAD-FILE", "an answer"), encoding="utf-8")
     assert main(["run", *data, "--accept-shorter"]) == 0
     assert _sql(paths, "select count(distinct session_id) from messages") == [(2,)]
     assert set(dict(_sql(paths, "select source_file, status from ingested_files")).values()) == {"landed"}
-
-
-def test_a_removed_poison_file_clears_its_quarantine(paths, poisoned_checks, capsys):
-    copy_fixture(paths, "c1", "plain/2024-05-06_intro_lecture.txt")
-    poison = add_export(paths, "c1", "2024-05-09_poison.txt", POISON)
-    data = ["--data-dir", str(paths.data_dir)]
-    assert main(["run", *data]) == 1
-    poison.unlink()
-    assert main(["run", *data, "--full-refresh"]) == 0
-    assert dict(_sql(paths, "select source_file, status from ingested_files")) == {
-        "c1/2024-05-06_intro_lecture.txt": "landed"
-    }

@@ -27,26 +27,24 @@ from classchat.expectations import batches, run_checks
 
 FIRST = "(SELECT min(session_id) FROM sessions)"
 LAST = "(SELECT max(session_id) FROM sessions)"
+# Every way a result is merged, broken at once where the breakages cannot hide each other (each on
+# rows of its own; ids, sessions and kinds of messages; counts of sessions; minutes), and a missing
+# column on its own: it makes the expectations that read the column raise.
 BREAKAGES = {
     "none": [],
-    "duplicate id in a session": [
+    "ids, orphans, kinds, times, nulls, a missing minute": [
+        # a duplicate id within the first session, and the same id again in the last session
         f"UPDATE messages SET message_id = (SELECT message_id FROM messages WHERE session_id = {FIRST} "
         f"ORDER BY seq LIMIT 1) WHERE message_id = (SELECT message_id FROM messages WHERE session_id = {FIRST} "
-        "ORDER BY seq LIMIT 1 OFFSET 1)"
-    ],
-    "duplicate id across sessions": [
+        "ORDER BY seq LIMIT 1 OFFSET 1)",
         f"UPDATE messages SET message_id = (SELECT message_id FROM messages WHERE session_id = {FIRST} "
         f"ORDER BY seq LIMIT 1) WHERE message_id = (SELECT message_id FROM messages WHERE session_id = {LAST} "
-        "ORDER BY seq LIMIT 1)"
-    ],
-    "orphan, no session, bad kind, late, negative": [
-        f"UPDATE messages SET session_id = 'nowhere/gone' WHERE seq = 2 AND session_id = {FIRST}",
+        "ORDER BY seq LIMIT 1)",
+        f"UPDATE messages SET session_id = 'nowhere/gone' WHERE seq = 3 AND session_id = {FIRST}",
         f"UPDATE messages SET session_id = NULL WHERE seq = 3 AND session_id = {LAST}",
         "UPDATE messages SET message_kind = 'emoji' WHERE seq = 1",
         "UPDATE messages SET sent_at = sent_at + INTERVAL 2 DAY WHERE seq = 4",
         "UPDATE messages SET response_seconds = -1 WHERE response_seconds IS NOT NULL",
-    ],
-    "nulls and a missing minute": [
         f"UPDATE sessions SET n_messages = NULL WHERE session_id = {LAST}",
         "UPDATE session_minutes SET n_senders = NULL WHERE n_messages = 0",
         f"DELETE FROM session_minutes WHERE session_id = {FIRST} AND minute_at = "
@@ -113,5 +111,8 @@ def test_batched_checks_equal_whole_frame_checks(built, tmp_path, monkeypatch, b
     assert dict(parts)["messages"] > 3 and dict(parts)["session_minutes"] > 3  # really split
     assert _facts(batched) == _facts(whole)
     assert (breakage == "none") == whole.success
+    failed = {suite.name for suite in whole.suites for o in suite.outcomes if not o.success}
+    if breakage.startswith("ids"):  # each broken table really fails its suite
+        assert {"messages", "sessions", "session_minutes"} <= failed, failed
     # the merged result is what the GX store (and so Data Docs) holds
     assert batched.data_docs is not None and batched.data_docs.is_file()
