@@ -11,16 +11,14 @@ SPARK_STAMP := $(VENV)/.installed-spark
 
 install: $(STAMP)
 
-# --no-compile: Python compiles a module when it is first imported; compiling every installed module
-# up front took about 45 s of each install in CI
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 # the Spark extra (pyspark, dbt-spark; about 450 MB) only for the tests: tests/test_spark.py builds on it
 $(SPARK_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet --no-compile --disable-pip-version-check -c constraints.txt -e '.[test,spark]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,spark]'
 	touch $(SPARK_STAMP)
 
 demo: $(STAMP)
