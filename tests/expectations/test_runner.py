@@ -598,6 +598,43 @@ def test_an_added_mart_is_one_entry_and_dropped_suites_are_removed(make_warehous
     assert sorted(p.stem for p in (quality / "results").glob("*.json")) == sorted(SUITE_ORDER)
 
 
+def test_a_changed_suite_replaces_the_stored_one_and_an_unchanged_one_is_reused(make_warehouse, quality):
+    """The GX store is updated only when a suite changed (runner._definitions): a changed one is
+    validated, stored and drawn again; an unchanged one keeps its stored suite and definition."""
+    warehouse = make_warehouse()
+    n_rows = count(warehouse, "user_sessions")
+
+    def suite(min_messages: int) -> MartSuite:
+        return MartSuite(
+            name="user_sessions",
+            query="SELECT * FROM user_sessions",
+            expectations=lambda gxe: [
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="n_messages",
+                    min_value=min_messages,
+                    description=f"at least {min_messages} messages",
+                    severity="warning",
+                ),
+            ],
+        )
+
+    stored = quality / "gx" / "expectations" / "user_sessions.json"
+    definition = quality / "gx" / "validation_definitions" / "user_sessions.json"
+    page = quality / "gx" / "uncommitted" / "data_docs" / "local_site" / "expectations" / "user_sessions.html"
+    first = run_checks(warehouse, quality, suites=[suite(1)])
+    assert not first.suite("user_sessions").failed
+    kept = (stored.read_text(), definition.read_text(), page.stat().st_mtime_ns)
+
+    again = run_checks(warehouse, quality, suites=[suite(1)])
+    assert not again.suite("user_sessions").failed
+    assert (stored.read_text(), definition.read_text(), page.stat().st_mtime_ns) == kept
+
+    changed = run_checks(warehouse, quality, suites=[suite(10**6)])
+    assert changed.suite("user_sessions").failed[0].observed.startswith(f"{n_rows} of {n_rows} rows unexpected")
+    assert json.loads(stored.read_text())["expectations"][0]["kwargs"]["min_value"] == 10**6
+    assert "at least 1000000 messages" in page.read_text()  # the suite's page, drawn again
+
+
 def test_scoped_checks_read_only_rows_landed_since(make_warehouse, quality):
     warehouse = make_warehouse(
         "update messages set landed_at = landed_at + interval 1 day where session_id = 'plain/2024-05-07_night'",
