@@ -9,7 +9,8 @@ whose frame it validates; `runner` runs them with Great Expectations 1.x
 batches, `batches`; optionally in a `checker.CheckerProcess` whose entry point
 is `serve`; on Spark's marts through GX's Spark data source, `spark_reader`),
 `results` holds what they found,
-writes result JSON (and Data Docs) under the quality directory, and returns a
+writes result JSON (and Data Docs, which `offline_docs` rewrites to load nothing from
+the network) under the quality directory, and returns a
 `CheckReport`. Importing this package is cheap:
 Great Expectations itself is imported only when `run_checks` runs.
 """

@@ -12,7 +12,7 @@ are kept when they match, else added or updated; suites no longer defined
 are removed; the stored validation history is pruned). It writes each suite's result JSON to
 `<quality_dir>/results/<suite>.json` and a summary to
 `<quality_dir>/latest.json` (both atomically), and optionally builds Data
-Docs. It never writes to the warehouse: `CheckReport.rows()` hands the
+Docs (rewritten to load nothing from the network: `offline_docs`). It never writes to the warehouse: `CheckReport.rows()` hands the
 per-expectation rows to the pipeline, which stores them. Great Expectations
 is imported lazily inside `run_checks` (the import costs seconds), with its
 usage statistics, progress bars and log noise switched off. Running the
@@ -43,6 +43,7 @@ from classchat.expectations.batches import (
     merge_row_wise,
     recount,
 )
+from classchat.expectations.offline_docs import make_offline
 from classchat.expectations.results import (
     SESSION_KEY,
     CheckError,
@@ -186,6 +187,7 @@ def run_checks(
         if build_docs:
             try:
                 sites = _build_docs(context, quality_dir, run_id, built)
+                make_offline(quality_dir / "gx" / "uncommitted" / "data_docs" / "local_site")
                 index = sites.get("local_site")
                 report.data_docs = _file_url_to_path(index) if index else None
             except Exception as exc:  # Data Docs are an extra (STACK.md): never fail the checks on them

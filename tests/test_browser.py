@@ -192,3 +192,35 @@ def test_html_export_opens_offline_with_its_charts(data, browser):
     assert requested == []
     page.screenshot(path=str(OUT / "export-course.png"), full_page=True)
     context.close()
+
+
+def test_data_docs_of_the_checks_open_offline_with_their_tables(data, browser):
+    """GX's Data Docs load their scripts from CDNs; classchat's rewrite (expectations/offline_docs.py)
+    makes them fetch nothing, and its local script still draws the tables GX's scripts drew."""
+    from classchat.expectations.suites import SUITES
+
+    site = data.quality / "gx" / "uncommitted" / "data_docs" / "local_site"
+    context = browser.new_context(offline=True)
+    requested: list[str] = []
+
+    def refuse(route):
+        requested.append(route.request.url)
+        route.abort()
+
+    context.route("http*://**", refuse)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto((site / "index.html").as_uri())
+    runs = page.locator("table#section-1-content-block-2-1-body-table tbody tr")
+    assert runs.count() == len(SUITES)  # one checked run: a row per suite, drawn from the page's data
+    icons = page.locator("tbody i.fa-check-circle")  # every suite passed; the icon font is gone, CSS draws ✓
+    assert icons.count() == len(SUITES)
+    assert icons.first.evaluate("el => getComputedStyle(el, '::before').content") == '"✓"'
+    page.screenshot(path=str(OUT / "data-docs-index.png"), full_page=True)
+    runs.first.click()  # a run's row opens its validation page
+    page.wait_for_load_state()
+    assert "/validations/" in page.url
+    assert page.get_by_text("Evaluated Expectations").count() == 1
+    page.screenshot(path=str(OUT / "data-docs-validation.png"), full_page=True)
+    assert requested == []
+    context.close()

@@ -634,6 +634,17 @@ def test_a_changed_suite_replaces_the_stored_one_and_an_unchanged_one_is_reused(
     assert json.loads(stored.read_text())["expectations"][0]["kwargs"]["min_value"] == 10**6
     assert "at least 1000000 messages" in page.read_text()  # the suite's page, drawn again
 
+    # every page of the site, rewritten once each though the site was built three times, loads
+    # nothing from the network (expectations/offline_docs.py; drawn offline in tests/test_browser.py)
+    site = page.parents[1]
+    pages = list(site.rglob("*.html"))
+    assert len(pages) >= 5  # index, the suite's page, three validation pages
+    external = re.compile(r"""<(?:script|link|img)\b[^>]*(?:src|href)="(?:https?:)?//|url\(['"]?(?:https?:)?//""")
+    for html in [p.read_text() for p in pages] + [p.read_text() for p in (site / "static").rglob("*.css")]:
+        assert not external.search(html)
+    for html in [p.read_text() for p in pages]:
+        assert html.count("classchat-offline") == 1 and "Content-Security-Policy" in html
+
 
 def test_scoped_checks_read_only_rows_landed_since(make_warehouse, quality):
     warehouse = make_warehouse(
