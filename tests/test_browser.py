@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from helpers import analytics_copy, browser_missing, build_warehouse, CHROMIUM, CHROMIUM_ARGS
@@ -134,6 +135,11 @@ def _open(browser, url: str, text: str):
     page = browser.new_page(viewport={"width": 1280, "height": 3000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    elsewhere: list[str] = []  # no request leaves the machine: the report's own server only
+    page.on(
+        "request",
+        lambda req: None if urlparse(req.url).hostname in ("127.0.0.1", "localhost", None) else elsewhere.append(req.url),
+    )
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
     page.wait_for_load_state("networkidle")
@@ -143,6 +149,7 @@ def _open(browser, url: str, text: str):
     assert exceptions.count() == 0, exceptions.first.inner_text()
     assert not errors, errors
     assert page.get_by_text("Page not found").count() == 0
+    assert not elsewhere, elsewhere
     return page
 
 
