@@ -2,7 +2,7 @@
 
 Great Expectations' Data Docs pages load jQuery, Bootstrap, bootstrap-table, Vega and Font Awesome
 from public CDNs, and their logo from GX's S3 bucket with the data context's id in the address, so
-opening the page a run points at would contact six hosts. classchat promises no network at run time,
+opening the page a run points at would contact seven hosts. classchat promises no network at run time,
 so after every build `make_offline` rewrites each page of the site once:
 - every external script, stylesheet and image tag is removed, every external `url(...)` in a style
   (pages and the site's stylesheets), and a footer whose link carries tracking parameters (GX's
