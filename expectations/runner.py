@@ -9,11 +9,12 @@ whole-dataframe batch definition, and collects the outcome in a
 `CheckReport` (`results`). The GX file context lives in `<quality_dir>/gx` and is updated
 idempotently on every run (data source, suites and validation definitions
 are kept when they match, else added or updated; suites no longer defined
-are removed; the stored validation history is pruned). It writes each suite's result JSON to
-`<quality_dir>/results/<suite>.json` and a summary to
+are removed; the stored validation history is pruned). It writes each
+suite's result JSON to `<quality_dir>/results/<suite>.json` and a summary to
 `<quality_dir>/latest.json` (both atomically), and optionally builds Data
-Docs (rewritten to load nothing from the network: `offline_docs`). It never writes to the warehouse: `CheckReport.rows()` hands the
-per-expectation rows to the pipeline, which stores them. Great Expectations
+Docs (rewritten to load nothing from the network: `offline_docs`). It never
+writes to the warehouse: `CheckReport.rows()` hands the per-expectation rows
+to the pipeline, which stores them. Great Expectations
 is imported lazily inside `run_checks` (the import costs seconds), with its
 usage statistics, progress bars and log noise switched off. Running the
 checks in a separate process is `checker`'s.
