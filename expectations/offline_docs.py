@@ -24,6 +24,8 @@ import os
 import re
 from pathlib import Path
 
+from classchat.files import atomic_path
+
 MARKER = '<meta name="classchat-offline" content="1">'
 ASSETS = "static/classchat"
 
@@ -159,7 +161,8 @@ def make_offline(site: Path) -> int:
         html = page.read_text(encoding="utf-8")
         if MARKER in html:
             continue
-        page.write_text(offline_page(html, os.path.relpath(site, page.parent)), encoding="utf-8")
+        with atomic_path(page) as tmp:  # a killed run leaves GX's page or ours, never half of one
+            tmp.write_text(offline_page(html, os.path.relpath(site, page.parent)), encoding="utf-8")
         rewritten += 1
     return rewritten
 
