@@ -39,6 +39,8 @@ _EXTERNAL_TAGS = [
 _EXTERNAL_URL_IN_CSS = re.compile(rf"""url\(\s*["']?{_EXTERNAL}["']?\s*\)""", re.IGNORECASE)
 _TRACKING_FOOTER = re.compile(r"<footer\b(?:(?!</footer>).)*?[?&]utm_[a-z]+=.*?</footer\s*>", re.IGNORECASE | re.DOTALL)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+# GX links a validation page's icon one folder short of the site's root: point it at the real file.
+_FAVICON = re.compile(r"""(<link\b[^>]*\bhref=["'])[^"']*static/images/favicon\.ico(["'])""", re.IGNORECASE)
 
 # No fetch beyond the page's own files; inline scripts and styles stay (GX's pages are built of them).
 CSP = (
@@ -175,6 +177,7 @@ def offline_page(html: str, to_site: str) -> str:
     html = _EXTERNAL_URL_IN_CSS.sub("none", html)
     html = _TRACKING_FOOTER.sub("", html)
     root = to_site.replace(os.sep, "/")
+    html = _FAVICON.sub(lambda m: f"{m.group(1)}{root}/static/images/favicon.ico{m.group(2)}", html)
     head = (
         f"{MARKER}\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'

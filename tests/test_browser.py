@@ -216,6 +216,9 @@ def test_data_docs_of_the_checks_open_offline_with_their_tables(data, browser):
 
     context.route("http*://**", refuse)
     page = context.new_page()
+    problems: list[str] = []  # a script that throws, or a local file that is missing
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto((site / "index.html").as_uri())
     runs = page.locator("table#section-1-content-block-2-1-body-table tbody tr")
@@ -230,4 +233,5 @@ def test_data_docs_of_the_checks_open_offline_with_their_tables(data, browser):
     assert page.get_by_text("Evaluated Expectations").count() == 1
     page.screenshot(path=str(OUT / "data-docs-validation.png"), full_page=True)
     assert requested == []
+    assert problems == []
     context.close()

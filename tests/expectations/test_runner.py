@@ -644,6 +644,9 @@ def test_a_changed_suite_replaces_the_stored_one_and_an_unchanged_one_is_reused(
         assert not external.search(html)
     for html in [p.read_text() for p in pages]:
         assert html.count("classchat-offline") == 1 and "Content-Security-Policy" in html
+    for p in pages:  # and every local file a page loads or links is there (GX's icon path was one short)
+        for ref in re.findall(r"""(?:src|href)=["']([^"'#:]+)["']""", p.read_text()):
+            assert (p.parent / ref).exists(), (p.relative_to(site), ref)
 
 
 def test_scoped_checks_read_only_rows_landed_since(make_warehouse, quality):
