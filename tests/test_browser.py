@@ -235,3 +235,32 @@ def test_data_docs_of_the_checks_open_offline_with_their_tables(data, browser):
     assert requested == []
     assert problems == []
     context.close()
+
+
+def test_dbt_docs_page_opens_offline(data, browser):
+    """`classchat docs` writes dbt's static docs page: it shows the models and fetches nothing (dbt's
+    tracker stays off because usage statistics are off: docs/privacy.md)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "classchat.cli", "docs", "--data-dir", str(data.data_dir)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    page_file = data.data_dir / "docs" / "dbt" / "static_index.html"
+    assert f"dbt docs at {page_file}" in done.stdout
+    context = browser.new_context(offline=True)
+    requested: list[str] = []
+
+    def refuse(route):
+        requested.append(route.request.url)
+        route.abort()
+
+    context.route("http*://**", refuse)
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(page_file.as_uri())
+    page.locator('span:text-is("classchat"):visible').first.wait_for(timeout=30_000)  # the project, drawn
+    assert page.locator('span:text-is("lake"):visible').count() >= 1  # and the lake's sources
+    page.wait_for_timeout(2000)  # a tracker would load after the page
+    page.screenshot(path=str(OUT / "dbt-docs.png"))
+    assert requested == []
+    context.close()
