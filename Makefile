@@ -24,7 +24,7 @@ $(SPARK_STAMP): $(STAMP)
 demo: $(STAMP)
 	CLASSCHAT_DATA_DIR=$${CLASSCHAT_DATA_DIR:-data} $(BIN)/classchat demo
 
-# one worker per core, each test file on one worker (its module fixtures build once): about 16 min on 2 cores (583 tests, 935 s in a fresh-clone CI run, 29 Nov; .ci/run in all 20.5 min; tests/test_spark.py about 6 min, collected first)
+# one worker per core, each test file on one worker (its module fixtures build once): about 16 min on 2 cores (584 tests, 935-969 s in fresh-clone CI runs, 29 Nov; .ci/run in all 20.5-21.3 min; tests/test_spark.py about 6 min, collected first)
 test: $(STAMP) $(SPARK_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
