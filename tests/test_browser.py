@@ -173,11 +173,8 @@ def test_every_page_renders_in_chromium(server, browser, path):
     page.close()
 
 
-def test_html_export_opens_offline_with_its_charts(data, browser):
-    from classchat.reports.export import write_export
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    target = write_export(data.warehouse, course="ml", session="ml/2024-06-03_week1", out=OUT / "export-session.html")
+def _offline(browser):
+    """A browser context without the network: every http(s) request is refused and recorded."""
     context = browser.new_context(offline=True)
     requested: list[str] = []
 
@@ -186,6 +183,15 @@ def test_html_export_opens_offline_with_its_charts(data, browser):
         route.abort()
 
     context.route("http*://**", refuse)
+    return context, requested
+
+
+def test_html_export_opens_offline_with_its_charts(data, browser):
+    from classchat.reports.export import write_export
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = write_export(data.warehouse, course="ml", session="ml/2024-06-03_week1", out=OUT / "export-session.html")
+    context, requested = _offline(browser)
     page = context.new_page()
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(target.as_uri())
@@ -207,14 +213,7 @@ def test_data_docs_of_the_checks_open_offline_with_their_tables(data, browser):
     from classchat.expectations.suites import SUITES
 
     site = data.quality / "gx" / "uncommitted" / "data_docs" / "local_site"
-    context = browser.new_context(offline=True)
-    requested: list[str] = []
-
-    def refuse(route):
-        requested.append(route.request.url)
-        route.abort()
-
-    context.route("http*://**", refuse)
+    context, requested = _offline(browser)
     page = context.new_page()
     problems: list[str] = []  # a script that throws, or a local file that is missing
     page.on("pageerror", lambda exc: problems.append(str(exc)))
@@ -247,14 +246,7 @@ def test_dbt_docs_page_opens_offline(data, browser):
     assert done.returncode == 0, done.stdout + done.stderr
     page_file = data.data_dir / "docs" / "dbt" / "static_index.html"
     assert f"dbt docs at {page_file}" in done.stdout
-    context = browser.new_context(offline=True)
-    requested: list[str] = []
-
-    def refuse(route):
-        requested.append(route.request.url)
-        route.abort()
-
-    context.route("http*://**", refuse)
+    context, requested = _offline(browser)
     page = context.new_page()
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.goto(page_file.as_uri())
