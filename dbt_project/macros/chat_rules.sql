@@ -41,7 +41,11 @@
             or has 吗 before a comma ("可以换成relu吗，代码…"), or
           - holds a Chinese question word or A-not-A form (为什么 为啥 怎么 咋 如何
             什么 啥 哪 谁 是否 是不是 能不能 可不可以 有没有 会不会 要不要 对不对), except
-            in the fixed non-questions 没什么 不怎么 怎么办都行 什么的 那么 这么 多么, or
+            in the fixed non-questions 没什么 不怎么 怎么办都行 什么的 那么 这么 多么, a question
+            word that the writer says they now know ("我明白为什么要归一化了", "我知道怎么做";
+            not after 不/没/想: "我不知道为什么" and "我想知道为什么" still ask), and a question
+            word that means "any" because 都 follows it within six characters or 也 right after it
+            ("什么模型都可以", "谁也没说"; not 为什么/为啥: "为什么都是0" asks), or
           - opens with an inverted auxiliary ("is it", "can we", "does this" ...) or
             with an English question word followed, within two words, by an auxiliary
             ("why does", "what time does", "how to") -- so "how likely a result this
@@ -50,6 +54,10 @@
             -- or a later sentence opens so ("There are 3 op-amps in the kit. what are the main
             differences") -- or asks inside a sentence ("... can you see my folder",
             "did anyone ...", "anyone know ..."), or
+          - opens by wondering ("I was wondering if the slides will be shared", "Hi all, I wonder
+            why ..."; within its first sentence's first 30 characters: a long remark that ends
+            "… I wonder if there's a way" muses, and "no wonder" does not ask), or
+          - asks for an idea ("any idea how to ...", "any ideas why"), or
           - opens with a Russian question word (как почему зачем что где когда можно ли), or
             holds почему / зачем anywhere, or
           - says the writer does not understand, which asks for an explanation: 不懂 没懂 不理解
@@ -70,7 +78,13 @@
         or regexp_matches(trim({{ strip_urls(body) }}), '(吗|么|呢|嘛|是吧|对吧)[。.!！~～ ]*$')
         or regexp_matches({{ strip_urls(body) }}, '吗[，,；;]')
         or regexp_matches(
-            {{ re_replace_all(strip_urls(body), "'没什么|不怎么|什么的|那么|这么|多么|怎么办都行'", "''") }},
+            {{ re_replace_all(
+                strip_urls(body),
+                "'没什么|不怎么|什么的|那么|这么|多么|怎么办都行"
+                ~ "|我们?(能|已经|终于|现在|也|就|才)?(知道|理解|明白|懂得?|清楚)了?(为什么|为啥|怎么|什么|啥|哪|谁)"
+                ~ "|(^|[^为])(什么|啥|谁|哪)([^，,。.!！?？]{0,6}都|也)'",
+                "''"
+            ) }},
             '为什么|为啥|怎么|咋|如何|什么|啥|哪|谁|是否|是不是|能不能|可不可以|有没有|会不会|要不要|对不对'
         )
         or (
@@ -93,6 +107,14 @@
         or regexp_matches(
             lower({{ body }}),
             '\b(can|could|would) you (please )?(see|hear|share|explain|repeat|post|send|check|show)\b|\b(does|did|do) (anyone|anybody|everyone|someone)\b|\banyone knows?\b'
+            || '|\bany ideas? (how|why|what|where|when|which|who|if|whether|on)\b'
+        )
+        or (
+            regexp_matches(
+                lower(trim({{ body }})),
+                '^([^.!?;]{0,30}[\s,])?wonder(ing)? (if|whether|why|how|what|when|where|which|who)\b'
+            )
+            and not regexp_matches(lower({{ body }}), '\bno wonder\b')
         )
         or regexp_matches(
             lower(trim({{ strip_urls(body) }})),
