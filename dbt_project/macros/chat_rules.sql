@@ -325,7 +325,7 @@
             then 'method' end,
         case when regexp_matches(lower({{ body }}), '[0-9]|\b(today|tomorrow|tonight|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend|morning|afternoon|evening|next|later|soon|am|pm)\b|[点号周]|星期|明天|今天|下周|下次|之后|以后|马上|晚上|上午|下午')
             then 'time' end,
-        case when regexp_matches(lower({{ body }}), '^\s*(in|on|at|under|inside|from|via)\b|\b(tab|page|folder|link|site|website|portal|channel|drive|repo|chapter)\b|https?://|在|群|网站|链接|文件夹|页|章')
+        case when regexp_matches(lower({{ body }}), '^\s*(in|on|at|under|inside|from|via)\b|\b(tab|page|folder|link|site|website|portal|channel|drive|repo|chapter)\b|https?://|^\s*(就|是|都|也|应该|一般|可以)?在|群|网站|链接|文件夹|页|章')
             then 'place' end,
         case when regexp_matches(trim({{ body }}), '^\p{Lu}[\p{L}\x27.-]+([ ,]+\p{Lu}[\p{L}\x27.-]+){0,3}[\s\p{So}\p{Sk}!.]*$')
                 and not regexp_matches({{ opening }}, {{ yes_no }})
