@@ -36,10 +36,7 @@ questions as (
 
     select
         *,
-        case
-            when contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
-                then split_part(sender_key, ' ', 1)
-        end as first_key,
+        {{ first_name_key('sender_key') }} as first_key,
         -- once per question, not per pair (the repeats join compared every pair of one asker's questions)
         {{ fold_whitespace('body_lower') }} as folded_body_lower,
         {{ says_same_question('body_lower') }} as says_same_question

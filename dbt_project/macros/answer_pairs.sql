@@ -62,8 +62,8 @@ people as (
     select distinct session_id, user_id, sender_key as name from messages
     where message_kind in ('text', 'reply') and length(sender_key) >= 2
     union
-    select distinct session_id, user_id, split_part(sender_key, ' ', 1) as name from messages
-    where message_kind in ('text', 'reply') and contains(sender_key, ' ') and length(split_part(sender_key, ' ', 1)) >= 2
+    select distinct session_id, user_id, {{ first_name_key('sender_key') }} as name from messages
+    where message_kind in ('text', 'reply') and {{ first_name_key('sender_key') }} is not null
 
 ),
 

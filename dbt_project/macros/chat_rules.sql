@@ -24,6 +24,19 @@
     ) }}
 {%- endmacro %}
 
+{% macro first_name_key(key) -%}
+    {#-
+        The first name in a name key, by which an answer may address its writer ("Ed, …",
+        "@ed"): the first word after a title ("dr. priya nair" -> priya; dr prof professor mr mrs
+        ms mx miss), when a word follows it and it has at least two characters; else null.
+    -#}
+    {%- set untitled = "regexp_replace(" ~ key ~ ", '^(dr|prof|professor|mr|mrs|ms|mx|miss)\.?\s+', '')" -%}
+    case
+        when contains({{ untitled }}, ' ') and length(split_part({{ untitled }}, ' ', 1)) >= 2
+            then split_part({{ untitled }}, ' ', 1)
+    end
+{%- endmacro %}
+
 {% macro strip_urls(text) -%}
     {{ re_replace_all(text, "'(https?://|www\\.)\\S+'", "' '") }}
 {%- endmacro %}
@@ -278,9 +291,14 @@
     trim(regexp_replace({{ body_lower }}, '^\s*(@[^\s@,:，：]+(\s+[^\s@,:，：]+)?\s*[,:，：]?\s*|[^\s,:，：@]{1,20}(\s[^\s,:，：@]{1,20})?\s*[,:，：]\s*)', ''))
 {%- endmacro %}
 
+{% macro thanks_for_asking() -%}
+    {#- Thanks for the question, with which an answer may open ("Thank you for your question, Priya - …", "谢谢提问"): a greeting, not thanks. A regex piece. -#}
+    (thanks|thank you) for (asking|(the|your|this|that|a) (great |good )?question)|好问题|问得好|(谢谢|感谢)(你的|您的)?提问
+{%- endmacro %}
+
 {% macro greeting_opener() -%}
-    {#- A greeting an answer may open with before naming the asker ("Hi Ed, ...", "Hello Ana - yes", "您好，林芳：..."), as a regex piece without anchors or quotes. -#}
-    (hi|hey|hello|dear|good question|great question|你好|您好)[\s,!.，！]+
+    {#- A greeting an answer may open with before naming the asker ("Hi Ed, ...", "Hello Ana - yes", "Thanks for the question, Ana: …", "您好，林芳：..."), as a regex piece without anchors or quotes. -#}
+    (hi|hey|hello|dear|good question|great question|{{ thanks_for_asking() }}|你好|您好)[\s,!.，！]+
 {%- endmacro %}
 
 {% macro question_form(body) -%}
@@ -380,8 +398,15 @@
 {%- endmacro %}
 
 {% macro is_thanks(body) -%}
-    {#- A message that opens with thanks or praise, however long ("Thanks to both speakers, great session!"). -#}
-    regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }}, '(^|\n)(thanks|thank you|thx|ty|great (session|talk|class|lecture)|谢谢|謝謝|感谢|感謝|多谢|辛苦)')
+    {#-
+        A message that opens with thanks or praise, however long ("Thanks to both speakers, great
+        session!"); not an answer that opens by thanking for the question ("Thanks for asking, Ed:
+        yes", thanks_for_asking).
+    -#}
+    (
+        regexp_matches(lower(trim({{ body }})) || chr(10) || {{ strip_address('lower(' ~ body ~ ')') }}, '(^|\n)(thanks|thank you|thx|ty|great (session|talk|class|lecture)|谢谢|謝謝|感谢|感謝|多谢|辛苦)')
+        and not regexp_matches(lower(trim({{ body }})), '^({{ thanks_for_asking() }})')
+    )
 {%- endmacro %}
 
 {#
