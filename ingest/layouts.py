@@ -350,9 +350,13 @@ WEBINAR_STAFF = (
     "hosts and panelists", "hosts and all panelists", "host and panelists", "host and all panelists",
     "all panelists", "panelists", "hosts and panellists", "all panellists", "panellists",
 )
-# `From Dana to Ana and all panelists:` -- a panelist's message to one attendee that the panelists
-# also see: a direct message to that attendee (group "name"). A guess at the wording (docs/layouts.md).
-WEBINAR_PERSON_AND_STAFF = r"(?i)^(?P<name>.+?)\s+and\s+(?:all|other)\s+panell?ists$"
+# `From Dana to Ana, Hosts and panelists:` -- a panelist's reply to one attendee that the hosts and
+# panelists also see: a direct message to that attendee (group "name"). Evidence: two tools that read
+# real webinar chats strip ", Hosts and panelists" / ", host and panelists" from such recipients.
+# `… to Ana and all panelists:` / `… and other panelists:` are a guess at another wording (docs/layouts.md).
+WEBINAR_PERSON_AND_STAFF = (
+    r"(?i)^(?P<name>.+?)(?:\s+and\s+(?:all|other)\s+panell?ists|\s*,\s*hosts?\s+and\s+(?:all\s+)?panell?ists)$"
+)
 
 COLLECTED_REACTIONS = rf"^(?P<reactors>[^\t:]+):(?P<emoji>{EMOJI}+)\s*$"
 

@@ -118,7 +118,10 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
             (pl.col("n_tail") + 1).alias("n_lines"),
             pl.col("h_sender").alias("sender_name"),
             pl.col("h_role").alias("sender_role"),
-            pl.col("h_role_tag").alias("role_tag"),
+            # only a webinar's host or panelist can write to one attendee with the panelists in copy
+            # (`to Ana, Hosts and panelists:`): the export's own word that the sender is a panelist
+            pl.when(pl.col("h_role_tag").is_null() & pl.col("h_recipient").str.contains(WEBINAR_PERSON_AND_STAFF))
+            .then(pl.lit("panelist")).otherwise(pl.col("h_role_tag")).alias("role_tag"),
             pl.when(to_everyone).then(pl.lit("everyone"))
             .when(to_staff).then(pl.lit(STAFF_AUDIENCE))
             .otherwise(pl.coalesce(

@@ -63,10 +63,13 @@ VARIANTS = {
         "zoom_2021", {"Олена", "Тарас"}, ["everyone", "everyone"], ["text", "reply"], [None, None],
     ),
     # a Zoom webinar's group recipients: the hosts and panelists (any spelling) are the staff, no direct
-    # message; "all panelists and attendees" is everyone; "<name> and all panelists" a message to that person
+    # message; "all panelists and attendees" is everyone; "<name>, Hosts and panelists" and "<name> and all
+    # panelists" a message to that person, whose sender is a panelist
     "zoom_2025/variants/2024-04-12_webinar.txt": (
         "zoom_2025", {"Adam Zable", "Dana Cole", "Eve", "Bob"},
-        [STAFF_AUDIENCE, "Adam Zable", STAFF_AUDIENCE, "everyone", "Eve", "everyone"], ["text"] * 6, [None] * 6,
+        [STAFF_AUDIENCE, "Adam Zable", STAFF_AUDIENCE, "everyone", "Eve", "everyone", "Eve"], ["text"] * 7,
+        # only a host or panelist writes to one attendee with the panelists in copy: the panelist tag
+        [None, "panelist", None, None, None, None, "panelist"],
     ),
 }
 
