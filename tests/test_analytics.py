@@ -72,7 +72,7 @@ def test_questions_answers_and_response_times(wh):
         [ML],
     )
     assert [sorted(e) for (e,) in evidence] == [
-        ["answer_cue", "next_message", "shared_terms", "staff"],  # 梯度; 在 (a place answers a what)
+        ["next_message", "shared_terms", "staff"],  # 梯度; 在 inside a statement is no place (docs/answers.md)
         ["addresses_asker", "late", "next_message", "staff"],  # 哈哈 between is no substantive message
     ]
     answers = q(wh, "select count(*) from messages where answers_message_id is not null and session_id = ?", [ML])
