@@ -71,10 +71,11 @@
             why ..."; within its first sentence's first 30 characters: a long remark that ends
             "… I wonder if there's a way" muses, and "no wonder" does not ask), or
           - asks for an idea ("any idea how to ...", "any ideas why"), or
-          - opens with a Russian question word (как почему зачем что где когда можно ли), or
-            holds почему / зачем anywhere, or
+          - opens with a Russian question word (как почему зачем что где когда можно ли) or
+            asks "can you" (можете, можешь, (не) могли бы: "А можете прислать условия?" without
+            '?'), also after а/и/ну ("А где ссылка"), or holds почему / зачем anywhere, or
           - says the writer does not understand, which asks for an explanation: 不懂 没懂 不理解
-            "I don't understand" "I'm lost" не понимаю непонятно объясните.
+            "I don't understand" "I'm lost" не понимаю непонятно (не понятно, непонятен; not "мне понятно") объясните.
         Thanks, "1", "ok" and other acknowledgements have none of these.
     -#}
     (
@@ -131,10 +132,10 @@
         )
         or regexp_matches(
             lower(trim({{ strip_urls(body) }})),
-            '^(как|почему|зачем|что|где|когда|куда|откуда|сколько|какой|какая|какие|можно ли)\s'
+            '^((а|и|ну)\s+)?(как|почему|зачем|что|где|когда|куда|откуда|сколько|какой|какая|какие|можно ли|можете|можешь|могли бы|не могли бы)\s'
         )
         or regexp_matches(lower({{ body }}), '(^|[^\p{L}-])(почему|зачем)([^\p{L}-]|$)')
-        or regexp_matches(lower({{ body }}), 'не\s?понимаю|непонятн|не\s?понял|объясните|不懂|不明白|没懂|没听懂|不太理解|不理解|\bi (don\x27t|do not) (understand|get)\b|\bi\x27m (confused|lost)\b|\bi am (confused|lost)\b')
+        or regexp_matches(lower({{ body }}), 'не\s?понимаю|(^|[^а-яё])не\s?понятн|непонятен|не\s?понял|объясните|不懂|不明白|没懂|没听懂|不太理解|不理解|\bi (don\x27t|do not) (understand|get)\b|\bi\x27m (confused|lost)\b|\bi am (confused|lost)\b')
     )
 {%- endmacro %}
 
