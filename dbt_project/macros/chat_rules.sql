@@ -64,13 +64,16 @@
             ("why does", "what time does", "how to") -- so "how likely a result this
             extreme is" (an answer) is not a question -- but not a question word before
             a subject ("when I try...", "what I mean...")
-            -- or a later sentence opens so ("There are 3 op-amps in the kit. what are the main
-            differences") -- or asks inside a sentence ("... can you see my folder",
+            -- or a later sentence or a clause after a colon opens so ("There are 3 op-amps in the
+            kit. what are the main differences") -- or asks inside a sentence ("... can you see my folder",
             "did anyone ...", "anyone know ..."), or
           - opens by wondering ("I was wondering if the slides will be shared", "Hi all, I wonder
-            why ..."; within its first sentence's first 30 characters: a long remark that ends
-            "… I wonder if there's a way" muses, and "no wonder" does not ask), or
-          - asks for an idea ("any idea how to ...", "any ideas why"), or
+            why ...", "curious whether ..."; within its first sentence's first 30 characters: a long
+            remark that ends "… I wonder if there's a way" muses, and "no wonder" does not ask), or
+          - asks for an idea or a chance ("any idea how to ...", "any ideas why", "any chance we
+            get the code"), or
+          - says it is a question ("Q: …", "Question for the panel: how …", "Quick question - …",
+            "问题：…", "Вопрос: …"), or
           - opens with a Russian question word (как почему зачем что где когда можно ли) or
             asks "can you" (можете, можешь, (не) могли бы: "А можете прислать условия?" without
             '?'), also after а/и/ну ("А где ссылка"), or holds почему / зачем anywhere, or
@@ -115,18 +118,23 @@
         -- a later sentence that opens with a question word and an auxiliary ("There are 3 op-amps in
         -- the inventory. what are the main differences"), but not before a subject ("… . What I mean is")
         or (
-            regexp_matches(lower({{ body }}), '[.!;。！；]\s+(what|why|how|where|which|who)\s+(is|are|was|were|do|does|did|can|could|should|would|will)\s')
-            and not regexp_matches(lower({{ body }}), '[.!;。！；]\s+(what|how|when|where|why|which|who) (i|i\x27m|im|we|you|they|he|she|it|this|that)\s')
+            regexp_matches(lower({{ body }}), '[.!;:。！；：]\s+(what|why|how|where|which|who)\s+(is|are|was|were|do|does|did|can|could|should|would|will)\s')
+            and not regexp_matches(lower({{ body }}), '[.!;:。！；：]\s+(what|how|when|where|why|which|who) (i|i\x27m|im|we|you|they|he|she|it|this|that)\s')
         )
         or regexp_matches(
             lower({{ body }}),
             '\b(can|could|would) you (please )?(see|hear|share|explain|repeat|post|send|check|show)\b|\b(does|did|do) (anyone|anybody|everyone|someone)\b|\banyone knows?\b'
-            || '|\bany ideas? (how|why|what|where|when|which|who|if|whether|on)\b'
+            || '|\bany ideas? (how|why|what|where|when|which|who|if|whether|on)\b|\bany chance (we|i|you|the|that|to)\b'
+        )
+        -- a message labelled as a question ("Q: …", "Question for the panel: …", "Quick question - …", "问题：…", "Вопрос: …")
+        or regexp_matches(
+            lower(trim({{ body }})),
+            '^((quick|one|a|another|follow[- ]up) )?(q|qn|question)( for [^:：]{1,40})?(\s*[:：]|\s+[-–]\s)|^(问题|提问|请教)[:：]|^вопрос(\s*:|\s+[-–]\s)'
         )
         or (
             regexp_matches(
                 lower(trim({{ body }})),
-                '^([^.!?;]{0,30}[\s,])?wonder(ing)? (if|whether|why|how|what|when|where|which|who)\b'
+                '^([^.!?;]{0,30}[\s,])?(wonder(ing)?|curious( to know)?) (if|whether|why|how|what|when|where|which|who)\b'
             )
             and not regexp_matches(lower({{ body }}), '\bno wonder\b')
         )
