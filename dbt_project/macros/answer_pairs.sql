@@ -2,14 +2,24 @@
     {#-
         The candidate opens by naming `name` (a name key): "ed, ...", "林芳：...", or after a greeting
         ("hi ed, ...", "hello ed - yes", "hey ed yes it is"), where the name may also end in a space,
-        a stop, a dash or the message. `opener` is the text after the greeting (candidate_messages);
-        it differs from the body exactly when there was one.
+        a stop, a dash or the message, or after an answer word ("yes, ed - ...", "sure ed, ...", "对，
+        王芳，..."), where it must end in a comma, colon, "!" or dash. `opener` / `after_answer_word`
+        are the text after the greeting / answer word (candidate_messages); each differs from the
+        body exactly when there was one.
     -#}
     (
-        starts_with({{ candidates }}.opener, {{ name }})
-        and (
-            substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (',', ':', '，', '：', '!')
-            or ({{ candidates }}.opener != {{ candidates }}.body_lower and substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (' ', '.', '-', ''))
+        (
+            starts_with({{ candidates }}.opener, {{ name }})
+            and (
+                substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (',', ':', '，', '：', '!')
+                or ({{ candidates }}.opener != {{ candidates }}.body_lower and substr({{ candidates }}.opener, length({{ name }}) + 1, 1) in (' ', '.', '-', ''))
+            )
+        )
+        -- after an answer word ("yes, jane - …", "对，王芳，…") the name must end in punctuation
+        or (
+            {{ candidates }}.after_answer_word != {{ candidates }}.body_lower
+            and starts_with({{ candidates }}.after_answer_word, {{ name }})
+            and regexp_matches(substr({{ candidates }}.after_answer_word, length({{ name }}) + 1), '^\s*[,:，：!—–-]')
         )
     )
 {%- endmacro %}
@@ -34,8 +44,10 @@ candidate_messages as (
         session_id, minute_at, message_id, seq, sent_at, user_id, sender_key, role, is_private, recipient_key,
         body_lower, reply_to_message_id, quoted_text, content_terms, content_chars, answer_cues, core_length, is_thanks,
         substantive_upto, conversation_upto, may_address_someone, reactor_keys,
-        -- the text after an opening greeting ("hi ed, yes"), for name openers (macro opens_with_name)
-        regexp_replace(body_lower, '^\s*{{ greeting_opener() }}', '') as opener
+        -- the text after an opening greeting ("hi ed, yes") or answer word ("yes, ed - …"), for name
+        -- openers (macro opens_with_name)
+        regexp_replace(body_lower, '^\s*{{ greeting_opener() }}', '') as opener,
+        regexp_replace(body_lower, '^\s*{{ answer_word_opener() }}', '') as after_answer_word
     from messages
     where is_substantive
 

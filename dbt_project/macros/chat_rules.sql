@@ -310,6 +310,11 @@
     (hi|hey|hello|dear|good question|great question|{{ thanks_for_asking() }}|你好|您好)[\s,!.，！]+
 {%- endmacro %}
 
+{% macro answer_word_opener() -%}
+    {#- A yes/no or agreement word an answer may open with before naming the asker ("Yes, Jane - …", "Sure Ed, …", "对，王芳，…"), as a regex piece without anchors or quotes. After it the name must end in a comma, colon, "!" or dash (macro opens_with_name), so "Sure, will do" does not address a Will. -#}
+    (yes|yeah|yep|no|nope|sure|right|exactly|correct|indeed|good point|great point|是的|对的|没错|不是|不对|可以|不行|对|是|да|нет|конечно)[\s,!.，！]+
+{%- endmacro %}
+
 {% macro question_form(body) -%}
     {#-
         What a question asks for, which decides the answer cues that fit it: why, when,

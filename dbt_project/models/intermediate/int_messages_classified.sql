@@ -45,6 +45,7 @@ classified as (
                 contains(body, '@')
                 or regexp_matches(body, '^[^,:，：\n]{1,40}[,:，：]')
                 or regexp_matches(lower(body), '^\s*{{ greeting_opener() }}')
+                or regexp_matches(lower(body), '^\s*{{ answer_word_opener() }}')
             ) as may_address_someone,
         {{ content_terms('body') }} as content_terms,
         {{ content_chars('body') }} as content_chars,
