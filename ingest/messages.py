@@ -104,6 +104,8 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
     group = pl.col("h_recipient").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
     to_everyone = pl.col("h_recipient").is_null() | group.is_in(WEBINAR_EVERYONE)
     to_staff = group.is_in(WEBINAR_STAFF).fill_null(False)
+    # `to Ana, Hosts and panelists:` -- one attendee, with the panelists in copy (layouts.WEBINAR_PERSON_AND_STAFF)
+    attendee = pl.col("h_recipient").str.extract(WEBINAR_PERSON_AND_STAFF, 1)
     if layout.system:  # a system line (BigBlueButton's welcome) has no time: it takes the next message's
         m = m.with_columns(pl.col("time_text").fill_null(strategy="backward").over("file_idx"))
     return _collect(
@@ -120,13 +122,11 @@ def _finish_messages(m: pl.DataFrame, meta: pl.DataFrame, layout: Layout) -> pl.
             pl.col("h_role").alias("sender_role"),
             # only a webinar's host or panelist can write to one attendee with the panelists in copy
             # (`to Ana, Hosts and panelists:`): the export's own word that the sender is a panelist
-            pl.when(pl.col("h_role_tag").is_null() & pl.col("h_recipient").str.contains(WEBINAR_PERSON_AND_STAFF))
+            pl.when(pl.col("h_role_tag").is_null() & attendee.is_not_null())
             .then(pl.lit("panelist")).otherwise(pl.col("h_role_tag")).alias("role_tag"),
             pl.when(to_everyone).then(pl.lit("everyone"))
             .when(to_staff).then(pl.lit(STAFF_AUDIENCE))
-            .otherwise(pl.coalesce(
-                pl.col("h_recipient").str.extract(WEBINAR_PERSON_AND_STAFF, 1), pl.col("h_recipient")
-            )).alias("recipient"),
+            .otherwise(pl.coalesce(attendee, pl.col("h_recipient"))).alias("recipient"),
             (pl.col("h_recipient").is_not_null() & ~to_everyone & ~to_staff).alias("is_private"),
             kind.alias("message_kind"),
             pl.col("is_reaction_removal").fill_null(False),

@@ -2,7 +2,7 @@
     {#-
         The CTEs both halves of the answer model start from (int_answer_pairs scores the candidate
         pairs, int_questions_answered assigns them): `messages` of the session batch (with the running
-        count of substantive messages, in the session and in a private conversation), `questions` (with the keys the pairs and the repeats use), and
+        count of substantive messages, in the session and in a private conversation, and the writer's first name), `questions` (with the keys the pairs and the repeats use), and
         `repeats` (the asker asks the same again). One definition, read by both models. The batch
         marker (session_batch) is replaced by the session_batched materialization on DuckDB with the
         batch and the sessions the build lacks; on Spark both models are whole tables.
@@ -25,7 +25,9 @@ messages as (
             *,
             -- a direct message's conversation: its two people, in either direction
             case when is_private then least(sender_key, recipient_key) || chr(10) || greatest(sender_key, recipient_key) end
-                as conversation_key
+                as conversation_key,
+            -- the writer's first name, by which an answer may address them (the asker's, or someone else's)
+            {{ first_name_key('sender_key') }} as first_key
         from {{ ref('int_messages_classified') }}
         where {{ session_batch() }}
     ) as batch
@@ -36,7 +38,6 @@ questions as (
 
     select
         *,
-        {{ first_name_key('sender_key') }} as first_key,
         -- once per question, not per pair (the repeats join compared every pair of one asker's questions)
         {{ fold_whitespace('body_lower') }} as folded_body_lower,
         {{ says_same_question('body_lower') }} as says_same_question

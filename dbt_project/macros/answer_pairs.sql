@@ -74,8 +74,8 @@ people as (
     select distinct session_id, user_id, sender_key as name from messages
     where message_kind in ('text', 'reply') and length(sender_key) >= 2
     union
-    select distinct session_id, user_id, {{ first_name_key('sender_key') }} as name from messages
-    where message_kind in ('text', 'reply') and {{ first_name_key('sender_key') }} is not null
+    select distinct session_id, user_id, first_key as name from messages
+    where message_kind in ('text', 'reply') and first_key is not null
 
 ),
 
